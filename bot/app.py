@@ -1,0 +1,86 @@
+"""The application factory: builds the dialogue engine and its parts from Settings."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+
+from bot.engine.dialogue import DialogueEngine, EngineParts
+from bot.engine.escalation import Routing
+from bot.i18n import Catalogs
+from bot.intents import Taxonomy, load_taxonomy
+from bot.knowledge.loader import load_knowledge_base
+from bot.nlu.client import NluClient
+from bot.nlu.langid import build_identifier
+from bot.nlu.safety import load_lexicon
+from bot.nlu.service import NluProject
+from bot.nlu.understanding import Understander
+from bot.settings import Settings
+from bot.storage.crypto import make_cipher
+from bot.storage.db import make_engine, make_sessions, upgrade
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level; message text and user ids are never logged."""
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def nlu_project(settings: Settings) -> NluProject:
+    """Return the Rasa project described by the settings."""
+    return NluProject(settings.nlu_project_dir, settings.rasa_bin)
+
+
+def taxonomy(settings: Settings) -> Taxonomy:
+    """Load the intent taxonomy."""
+    return load_taxonomy(settings.nlu_project_dir / "intents.yaml")
+
+
+def understander(settings: Settings, http: httpx.AsyncClient) -> Understander:
+    """Build the NLU client, safety net and language identifier."""
+    folder = settings.nlu_project_dir
+    return Understander(
+        client=NluClient(http, settings.nlu_url, settings.nlu_token.get_secret_value()),
+        taxonomy=taxonomy(settings),
+        lexicon=load_lexicon(folder / "safety_lexicon"),
+        identifier=build_identifier(folder / "data" / "nlu"),
+        threshold=settings.nlu_confidence_threshold,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Open the HTTP client used for the NLU server."""
+    async with httpx.AsyncClient(timeout=settings.nlu_timeout_seconds) as http:
+        yield http
+
+
+@contextlib.asynccontextmanager
+async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
+    """Migrate the database, load content and yield a ready dialogue engine."""
+    database = make_engine(settings.database_url)
+    upgrade(database)
+    key = settings.case_encryption_key
+    try:
+        async with open_http(settings) as http:
+            yield DialogueEngine(
+                EngineParts(
+                    understander=understander(settings, http),
+                    kb=load_knowledge_base(settings.knowledge_base_dir),
+                    taxonomy=taxonomy(settings),
+                    catalogs=Catalogs(settings.translations_dir),
+                    sessions=make_sessions(database),
+                    cipher=make_cipher(
+                        key.get_secret_value() if key else None,
+                        settings.nlu_project_dir.parent / ".saathi-dev-key",
+                    ),
+                    routing=Routing(settings.caseworker_groups, settings.default_caseworker_group),
+                    partners=settings.partner_names,
+                )
+            )
+    finally:
+        database.dispose()

@@ -1,0 +1,1 @@
+"""Channel adapters around the dialogue engine: terminal and Telegram."""

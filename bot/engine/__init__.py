@@ -1,0 +1,1 @@
+"""The channel-free dialogue engine: Messages in, Replies out."""

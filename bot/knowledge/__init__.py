@@ -1,0 +1,1 @@
+"""The rights knowledge base: instruments, topics and the referral directory, as data."""

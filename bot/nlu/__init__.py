@@ -1,0 +1,1 @@
+"""Understanding what a worker typed: Rasa client, language identification, safety net."""

@@ -1,0 +1,73 @@
+"""The safety net: phrases that escalate a message even when the model misses it."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+# Checked in this order: the most urgent category wins when several match.
+CATEGORIES = (
+    "self_harm",
+    "report_emergency",
+    "report_sexual_abuse",
+    "report_physical_abuse",
+    "report_forced_labour",
+)
+
+
+class LexiconError(ValueError):
+    """A lexicon file is malformed."""
+
+
+@dataclass(frozen=True)
+class SafetyMatch:
+    """A lexicon hit: the escalating intent it stands for and the language file it came from."""
+
+    intent: str
+    language: str
+
+
+def _pattern(phrase: str) -> re.Pattern[str]:
+    """Compile a phrase: at word boundaries when it is ASCII, as a plain substring otherwise."""
+    escaped = re.escape(phrase.lower())
+    if phrase.isascii():
+        return re.compile(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])")
+    return re.compile(escaped)
+
+
+class SafetyLexicon:
+    """Per-language lists of unmistakable abuse and danger phrases."""
+
+    def __init__(self, entries: list[tuple[str, str, re.Pattern[str]]]) -> None:
+        """Keep (intent, language, pattern) triples, most urgent category first."""
+        self._entries = sorted(entries, key=lambda e: CATEGORIES.index(e[0]))
+
+    def __len__(self) -> int:
+        """Return the number of phrases."""
+        return len(self._entries)
+
+    def match(self, text: str) -> SafetyMatch | None:
+        """Return the most urgent category whose phrase occurs in text, or None."""
+        lowered = " ".join(text.lower().split())
+        for intent, language, pattern in self._entries:
+            if pattern.search(lowered):
+                return SafetyMatch(intent, language)
+        return None
+
+
+def load_lexicon(folder: Path) -> SafetyLexicon:
+    """Read every <language>.yml lexicon file of a folder."""
+    entries: list[tuple[str, str, re.Pattern[str]]] = []
+    for path in sorted(folder.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        phrases = data.get("phrases")
+        if not isinstance(phrases, dict):
+            raise LexiconError(f"{path}: field 'phrases' must be a mapping")
+        for intent, items in phrases.items():
+            if intent not in CATEGORIES:
+                raise LexiconError(f"{path}: unknown category {intent!r} in 'phrases'")
+            for phrase in items or []:
+                if str(phrase).strip():
+                    entries.append((intent, path.stem, _pattern(str(phrase).strip())))
+    return SafetyLexicon(entries)

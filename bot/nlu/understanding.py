@@ -1,0 +1,75 @@
+"""Putting the model, the safety net and language identification together."""
+
+from dataclasses import dataclass, field
+
+from bot.intents import FALLBACK_INTENT, Taxonomy
+from bot.nlu.client import NluClient
+from bot.nlu.langid import LanguageGuess, LanguageIdentifier
+from bot.nlu.safety import SafetyLexicon
+from bot.text import has_words, truncate
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """Everything the dialogue engine needs to know about one message."""
+
+    intent: str
+    confidence: float
+    language: LanguageGuess | None
+    escalate: bool
+    urgent: bool
+    source: str  # "model", "safety_net", "safety_net_only" (model down) or "none"
+    alternatives: list[str] = field(default_factory=list)
+    nlu_available: bool = True
+
+
+class Understander:
+    """Classifies messages; escalation never rests on the model alone."""
+
+    def __init__(
+        self,
+        client: NluClient,
+        taxonomy: Taxonomy,
+        lexicon: SafetyLexicon,
+        identifier: LanguageIdentifier,
+        threshold: float,
+    ) -> None:
+        """Keep the parts; nothing is loaded here."""
+        self._client = client
+        self._taxonomy = taxonomy
+        self._lexicon = lexicon
+        self._identifier = identifier
+        self._threshold = threshold
+
+    async def understand(self, text: str, preferred: str | None = None) -> Understanding:
+        """Return intent, language and escalation flags for a cleaned message."""
+        language = self._identifier.identify(text, preferred)
+        if not has_words(text):
+            return Understanding(FALLBACK_INTENT, 0.0, language, False, False, "none")
+        parse = await self._client.parse(truncate(text))
+        intent, confidence, alternatives = FALLBACK_INTENT, 0.0, []
+        if parse is not None:
+            ranked = [(n, c) for n, c in parse.ranking if self._taxonomy.get(n)]
+            alternatives = [n for n, _c in ranked[:3]]
+            if self._taxonomy.get(parse.intent) and parse.confidence >= self._threshold:
+                intent, confidence = parse.intent, parse.confidence
+            elif ranked and ranked[0][1] >= self._threshold:
+                intent, confidence = ranked[0]
+        source = "model" if parse is not None else "none"
+        known = self._taxonomy.get(intent)
+        if known is None or not known.escalate:
+            hit = self._lexicon.match(text)
+            if hit is not None:
+                intent, confidence = hit.intent, 1.0
+                source = "safety_net" if parse is not None else "safety_net_only"
+        flags = self._taxonomy.get(intent)
+        return Understanding(
+            intent=intent,
+            confidence=round(confidence, 4),
+            language=language,
+            escalate=bool(flags and flags.escalate),
+            urgent=bool(flags and flags.urgent),
+            source=source,
+            alternatives=alternatives,
+            nlu_available=parse is not None,
+        )

@@ -1,0 +1,121 @@
+"""Delivering the outbox to caseworkers: at least once, retried with back-off, never lost."""
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import Case, OutboxMessage
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 300
+
+
+class DeliveryError(Exception):
+    """Sending failed; `retry_after` is the wait the channel asked for, if any."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        """Keep the reason (no personal data) and the requested wait."""
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One outbox row ready to send."""
+
+    outbox_id: int
+    chat_id: int
+    text: str
+
+
+Send = Callable[[int, str], Awaitable[None]]
+
+
+def _now() -> dt.datetime:
+    """Return the current UTC time without tzinfo, as the database stores it."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def notification_text(case: Case, words: str) -> str:
+    """Return the caseworker notification for a case."""
+    urgency = "URGENT" if case.urgent else "not urgent"
+    return (
+        f"New case {case.number} ({urgency})\n"
+        f"Category: {case.category}\nLanguage: {case.language or '?'}\n"
+        f"Country of work: {case.country_of_work or '?'}\n\n"
+        f"The worker's words:\n{words or '(no message: the worker asked to talk to someone)'}"
+    )
+
+
+def due(sessions: sessionmaker[Session], cipher: Fernet, limit: int = 20) -> list[Notification]:
+    """Return routed outbox rows whose time has come, with their text."""
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboxMessage, Case)
+            .join(Case, Case.id == OutboxMessage.case_id)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.next_attempt_at <= _now(),
+                OutboxMessage.destination != "unrouted",
+            )
+            .order_by(Case.urgent.desc(), OutboxMessage.id)
+            .limit(limit)
+        ).all()
+        return [
+            Notification(
+                row.id,
+                int(row.destination),
+                notification_text(
+                    case, cipher.decrypt(case.report).decode() if case.report else ""
+                ),
+            )
+            for row, case in rows
+        ]
+
+
+def mark(sessions: sessionmaker[Session], outbox_id: int, error: DeliveryError | None) -> None:
+    """Record a delivery: sent, or failed with the next attempt time."""
+    with sessions.begin() as session:
+        row = session.get(OutboxMessage, outbox_id)
+        if row is None:
+            return
+        row.attempts += 1
+        if error is None:
+            row.sent_at, row.last_error = _now(), None
+            return
+        wait = error.retry_after or min(2**row.attempts, MAX_BACKOFF_SECONDS)
+        row.next_attempt_at = _now() + dt.timedelta(seconds=wait)
+        row.last_error = str(error)[:200]
+
+
+async def deliver_due(sessions: sessionmaker[Session], cipher: Fernet, send: Send) -> int:
+    """Send every due notification once; return how many were delivered."""
+    sent = 0
+    for item in await asyncio.to_thread(due, sessions, cipher):
+        try:
+            await send(item.chat_id, item.text)
+        except DeliveryError as error:
+            log.warning("outbox delivery failed (%s); will retry", error)
+            await asyncio.to_thread(mark, sessions, item.outbox_id, error)
+            continue
+        await asyncio.to_thread(mark, sessions, item.outbox_id, None)
+        sent += 1
+    return sent
+
+
+async def deliver_forever(
+    sessions: sessionmaker[Session], cipher: Fernet, send: Send, interval: float = 2.0
+) -> None:
+    """Deliver due notifications every `interval` seconds until cancelled."""
+    while True:
+        try:
+            await deliver_due(sessions, cipher, send)
+        except Exception:  # the loop must survive a database outage
+            log.exception("outbox delivery round failed")
+        await asyncio.sleep(interval)
