@@ -65,3 +65,6 @@ test: lint typecheck pytest
 
 clean:
 	rm -rf $(VENV) $(NLU_VENV) nlu_data/models $(MO_FILES)
+
+nlu-report: setup
+	$(BIN)/saathi nlu report

@@ -11,7 +11,9 @@ from bot import app
 from bot.channels import terminal
 from bot.engine.render import COUNTRIES
 from bot.knowledge.loader import KnowledgeError, coverage_gaps, load_knowledge_base
-from bot.nlu.langid import LANGUAGES
+from bot.nlu import report
+from bot.nlu.langid import LANGUAGES, build_identifier
+from bot.nlu.safety import load_lexicon
 from bot.nlu.service import NluServiceError, nlu_server, train
 from bot.settings import Settings
 from bot.storage.db import make_engine, upgrade
@@ -98,6 +100,24 @@ def cmd_nlu_serve(settings: Settings, _args: argparse.Namespace) -> int:
             return 0
 
 
+def cmd_nlu_report(settings: Settings, _args: argparse.Namespace) -> int:
+    """Compare the candidate pipelines on the held-out set and record the figures."""
+    folder = settings.nlu_project_dir
+    output = folder.parent / "docs" / "nlu-results.md"
+    text = asyncio.run(
+        report.run_report(
+            app.nlu_project(settings),
+            taxonomy=app.taxonomy(settings),
+            lexicon=load_lexicon(folder / "safety_lexicon"),
+            identifier=build_identifier(folder / "data" / "nlu"),
+            threshold=settings.nlu_confidence_threshold,
+            output=output,
+        )
+    )
+    print(text)
+    return 0
+
+
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply the database migrations."""
     engine = make_engine(settings.database_url)
@@ -155,6 +175,7 @@ def parser() -> argparse.ArgumentParser:
     nlu_train = nlu.add_parser("train", help="train the Rasa model if data or config changed")
     nlu_train.add_argument("--force", action="store_true")
     nlu.add_parser("serve", help="run the Rasa server")
+    nlu.add_parser("report", help="compare pipelines on the held-out set (docs/nlu-results.md)")
     db = sub.add_parser("db").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply database migrations")
     kb = sub.add_parser("kb").add_subparsers(dest="kb_command", required=True)
@@ -169,6 +190,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "classify": cmd_classify,
     "nlu train": cmd_nlu_train,
     "nlu serve": cmd_nlu_serve,
+    "nlu report": cmd_nlu_report,
     "db upgrade": cmd_db_upgrade,
     "kb check": cmd_kb_check,
 }

@@ -138,22 +138,25 @@ class RunningServer:
                 self.process.wait()
 
 
-def start_server(project: NluProject, url: str, token: str, timeout: float) -> RunningServer:
+def start_server(
+    project: NluProject, url: str, token: str, timeout: float, model: Path | None = None
+) -> RunningServer:
     """Start `rasa run --enable-api` for url and wait until it has loaded the model."""
     _require_rasa(project)
+    model = model or project.model_path
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5005
-    if not project.model_path.exists():
-        raise NluServiceError(f"no trained model at {project.model_path}; run `saathi nlu train`")
+    if not model.exists():
+        raise NluServiceError(f"no trained model at {model}; run `saathi nlu train`")
     if not port_is_free(host, port):
         raise NluServiceError(f"port {port} on {host} is taken; stop that program or set NLU_URL")
-    log_path = project.folder / "models" / "rasa-server.log"
+    log_path = model.parent / f"rasa-server-{port}.log"
     command = [
         str(project.rasa_bin),
         "run",
         "--enable-api",
         "--model",
-        str(project.model_path),
+        str(model),
         "--interface",
         host,
         "--port",

@@ -1,0 +1,182 @@
+"""`make nlu-report`: train each candidate pipeline, measure it on the held-out set over HTTP."""
+
+import json
+import subprocess
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import httpx
+
+from bot.intents import Taxonomy
+from bot.nlu.client import NluClient
+from bot.nlu.evaluation import Prediction, Scores, by_language
+from bot.nlu.langid import LanguageIdentifier
+from bot.nlu.safety import SafetyLexicon
+from bot.nlu.service import NluProject, RunningServer, port_is_free, start_server
+from bot.nlu.training_data import language_files, read_examples
+from bot.nlu.understanding import Understander
+from bot.text import clean
+
+TOKEN = "report-token"  # noqa: S105 - a throw-away server on loopback
+
+
+def heldout(folder: Path) -> list[tuple[str, str, str]]:
+    """Return (language label, text, gold intent) for every held-out example."""
+    return [
+        (code, text, intent)
+        for code, path in language_files(folder).items()
+        for text, intent in read_examples(path)
+    ]
+
+
+def train_candidate(project: NluProject, config: Path, out: Path) -> tuple[Path, float]:
+    """Train one candidate config into out; return the model path and seconds taken."""
+    started = time.monotonic()
+    subprocess.run(
+        [
+            str(project.rasa_bin),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            config.stem,
+        ],
+        cwd=project.folder,
+        check=True,
+        capture_output=True,
+    )
+    return out / f"{config.stem}.tar.gz", time.monotonic() - started
+
+
+def _free_port() -> int:
+    """Return a free loopback port."""
+    port = 5105
+    while not port_is_free("127.0.0.1", port):
+        port += 1
+    return port
+
+
+async def predict(
+    understander: Understander, examples: list[tuple[str, str, str]]
+) -> list[Prediction]:
+    """Run each example through the understander, timing each HTTP round trip."""
+    predictions = []
+    for language, text, gold in examples:
+        started = time.perf_counter()
+        seen = await understander.understand(clean(text))
+        predictions.append(
+            Prediction(
+                language=language,
+                gold=gold,
+                predicted=seen.intent,
+                escalated=seen.escalate,
+                urgent=seen.urgent,
+                detected_language=seen.language.language if seen.language else None,
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+    return predictions
+
+
+def serve_model(project: NluProject, model: Path) -> tuple[RunningServer, str]:
+    """Start a server for one model file on a free port."""
+    url = f"http://127.0.0.1:{_free_port()}"
+    return start_server(project, url, TOKEN, 300, model=model), url
+
+
+async def evaluate_server(
+    url: str,
+    *,
+    taxonomy: Taxonomy,
+    lexicon: SafetyLexicon,
+    identifier: LanguageIdentifier,
+    threshold: float,
+    examples: list[tuple[str, str, str]],
+) -> dict[str, Scores]:
+    """Score the held-out set against a running server with the given safety lexicon."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        understander = Understander(
+            NluClient(http, url, TOKEN), taxonomy, lexicon, identifier, threshold
+        )
+        return by_language(await predict(understander, examples), taxonomy)
+
+
+def markdown(title: str, table: dict[str, Scores], training_seconds: float | None) -> str:
+    """Render one candidate's scores as a markdown table."""
+    lines = [f"### {title}", ""]
+    if training_seconds is not None:
+        lines += [f"Training time: {training_seconds:.0f} s", ""]
+    lines += [
+        "| language | n | accuracy | macro-F1 | escalation recall | urgent recall | "
+        "false escalation | language id | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for language, s in table.items():
+        lines.append(
+            f"| {language} | {s.count} | {s.accuracy:.3f} | {s.macro_f1:.3f} | "
+            f"{s.escalation_recall:.3f} | {s.urgent_recall:.3f} | {s.false_escalation:.3f} | "
+            f"{s.language_id:.3f} | {s.p50_ms:.1f} | {s.p95_ms:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_baseline(path: Path, table: dict[str, Scores]) -> None:
+    """Record the chosen pipeline's figures for the regression test."""
+    path.write_text(json.dumps({k: asdict(v) for k, v in table.items()}, indent=1) + "\n")
+
+
+def scratch() -> Path:
+    """Return a fresh temporary folder for candidate models."""
+    return Path(tempfile.mkdtemp(prefix="saathi-nlu-report-"))
+
+
+async def run_report(
+    project: NluProject,
+    *,
+    taxonomy: Taxonomy,
+    lexicon: SafetyLexicon,
+    identifier: LanguageIdentifier,
+    threshold: float,
+    output: Path,
+) -> str:
+    """Train and score every candidate in nlu_data/configs; write docs and the baseline."""
+    examples = heldout(project.folder / "heldout")
+    chosen = (project.folder / "config.yml").read_text()
+    sections = [f"Held-out examples: {len(examples)} (nlu_data/heldout, never trained on).\n"]
+    for config in sorted((project.folder / "configs").glob("*.yml")):
+        model, seconds = train_candidate(project, config, scratch())
+        server, url = serve_model(project, model)
+        try:
+            full = await evaluate_server(
+                url,
+                taxonomy=taxonomy,
+                lexicon=lexicon,
+                identifier=identifier,
+                threshold=threshold,
+                examples=examples,
+            )
+            bare = await evaluate_server(
+                url,
+                taxonomy=taxonomy,
+                lexicon=SafetyLexicon([]),
+                identifier=identifier,
+                threshold=threshold,
+                examples=examples,
+            )
+        finally:
+            server.stop()
+        mark = " (chosen: nlu_data/config.yml)" if config.read_text() == chosen else ""
+        sections.append(markdown(f"{config.stem}{mark}, model and safety lexicon", full, seconds))
+        sections.append(markdown(f"{config.stem}, model alone (no lexicon)", bare, None))
+        if mark:
+            write_baseline(project.folder / "baseline.json", full)
+    text = "\n".join(sections)
+    output.write_text(text, encoding="utf-8")
+    return text

@@ -1,0 +1,112 @@
+"""The real bot process (python-telegram-bot, long polling) against the fake Bot API server."""
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.channels.telegram import split_text
+from tests.conftest import TOKEN
+from tests.fake_bot_api import FakeBotApi, Fault, start
+
+CASEWORKERS = -100200
+SAATHI = str(Path(sys.executable).parent / "saathi")
+
+
+@pytest.fixture
+async def api(nlu_url: str, sqlite_url: str) -> AsyncIterator[FakeBotApi]:
+    """Start the fake Bot API and a real `saathi run` process polling it."""
+    fake = FakeBotApi()
+    runner, port = await start(fake)
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123456:TEST",
+        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "NLU_URL": nlu_url,
+        "NLU_TOKEN": TOKEN,
+        "DATABASE_URL": sqlite_url,
+        "DEFAULT_CASEWORKER_GROUP": str(CASEWORKERS),
+        "CASE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    }
+    process = await asyncio.create_subprocess_exec(SAATHI, "run", env=env)
+    try:
+        for _ in range(600):
+            if any(method == "getUpdates" for method, _p in fake.calls):
+                break
+            assert process.returncode is None, "the bot exited while starting"
+            await asyncio.sleep(0.05)
+        yield fake
+    finally:
+        process.terminate()
+        await process.wait()
+        await runner.cleanup()
+
+
+def buttons_of(call: dict[str, object]) -> list[str]:
+    """Return the callback data of a sendMessage call's inline keyboard."""
+    markup = call.get("reply_markup") or {}
+    assert isinstance(markup, dict)
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@pytest.mark.integration
+async def test_nepali_worker_is_onboarded_and_answered_with_a_citation(api: FakeBotApi) -> None:
+    worker = 501
+    api.inject_text(worker, "/start", language="ne")
+    await api.wait_for(1, worker)
+    picker = api.sent(worker)[-1]
+    assert buttons_of(picker)[0] == "lang:ne"
+    api.inject_button(worker, "lang:ne")
+    await api.wait_for(2, worker)
+    assert "country:MY" in buttons_of(api.sent(worker)[-1])
+    api.inject_button(worker, "country:MY")
+    await api.wait_for(3, worker)
+    api.inject_text(worker, "मेरो पासपोर्ट साहुले राखेको छ")
+    await api.wait_for(4, worker)
+    answer = api.sent(worker)[-1]["text"]
+    assert "C189" in answer and "पासपोर्ट" in answer
+    assert "answerCallbackQuery" in [m for m, _p in api.calls]
+
+
+@pytest.mark.integration
+async def test_sticker_gets_a_clear_reply_and_the_bot_goes_on(api: FakeBotApi) -> None:
+    worker = 502
+    api.inject_sticker(worker)
+    await api.wait_for(1, worker)
+    api.inject_text(worker, "hello")
+    await api.wait_for(2, worker)
+
+
+@pytest.mark.integration
+async def test_abuse_report_reaches_caseworkers_after_consent_despite_a_429(
+    api: FakeBotApi,
+) -> None:
+    worker = 503
+    api.inject_button(worker, "lang:en")
+    api.inject_button(worker, "country:MY")
+    await api.wait_for(2, worker)
+    api.inject_text(worker, "my madam beats me every day with a stick")
+    await api.wait_for(3, worker)
+    assert buttons_of(api.sent(worker)[-1]) == ["consent:yes", "consent:no"]
+    api.chat_faults[CASEWORKERS] = [Fault(429, retry_after=1), Fault(502)]
+    api.inject_button(worker, "consent:yes")
+    await api.wait_for(4, worker)
+    await api.wait_for(3, CASEWORKERS, timeout=40)
+    note = api.sent(CASEWORKERS)[-1]["text"]
+    assert "beats me every day" in note and "report_physical_abuse" in note
+    await asyncio.sleep(3)
+    assert len(api.sent(CASEWORKERS)) == 3  # two failed attempts, then exactly one delivery
+
+
+def test_long_text_is_split_under_telegrams_limit() -> None:
+    text = ("line of an answer " * 30 + "\n") * 20
+    parts = split_text(text)
+    assert len(parts) > 1
+    assert all(len(p) <= 4096 for p in parts)
+    assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
+        " ", ""
+    )
