@@ -5,6 +5,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import httpx
+from cryptography.fernet import Fernet
 
 from bot.engine.dialogue import DialogueEngine, EngineParts
 from bot.engine.escalation import Routing
@@ -17,7 +18,7 @@ from bot.nlu.safety import load_lexicon
 from bot.nlu.service import NluProject
 from bot.nlu.understanding import Understander
 from bot.settings import Settings
-from bot.storage.crypto import make_cipher
+from bot.storage.crypto import resolve_key, signing_key
 from bot.storage.db import make_engine, make_sessions, upgrade
 
 
@@ -64,7 +65,11 @@ async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
     """Migrate the database, load content and yield a ready dialogue engine."""
     database = make_engine(settings.database_url)
     upgrade(database)
-    key = settings.case_encryption_key
+    configured = settings.case_encryption_key
+    key = resolve_key(
+        configured.get_secret_value() if configured else None,
+        settings.nlu_project_dir.parent / ".saathi-dev-key",
+    )
     try:
         async with open_http(settings) as http:
             yield DialogueEngine(
@@ -74,10 +79,8 @@ async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
                     taxonomy=taxonomy(settings),
                     catalogs=Catalogs(settings.translations_dir),
                     sessions=make_sessions(database),
-                    cipher=make_cipher(
-                        key.get_secret_value() if key else None,
-                        settings.nlu_project_dir.parent / ".saathi-dev-key",
-                    ),
+                    cipher=Fernet(key),
+                    signing_key=signing_key(key),
                     routing=Routing(settings.caseworker_groups, settings.default_caseworker_group),
                     partners=settings.partner_names,
                 )

@@ -1,12 +1,12 @@
-"""Delivering the outbox to caseworkers: at least once, retried with back-off, never lost."""
+"""Delivering the outbox: at least once, retried with back-off, never lost."""
 
 import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,15 +26,16 @@ class DeliveryError(Exception):
 
 
 @dataclass(frozen=True)
-class Notification:
-    """One outbox row ready to send."""
+class DueItem:
+    """One outbox row whose time has come."""
 
     outbox_id: int
-    chat_id: int
-    text: str
+    case_id: int
+    destination: str
+    payload: dict[str, Any]
 
 
-Send = Callable[[int, str], Awaitable[None]]
+Deliver = Callable[[DueItem], Awaitable[None]]
 
 
 def _now() -> dt.datetime:
@@ -42,22 +43,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def notification_text(case: Case, words: str) -> str:
-    """Return the caseworker notification for a case."""
-    urgency = "URGENT" if case.urgent else "not urgent"
-    return (
-        f"New case {case.number} ({urgency})\n"
-        f"Category: {case.category}\nLanguage: {case.language or '?'}\n"
-        f"Country of work: {case.country_of_work or '?'}\n\n"
-        f"The worker's words:\n{words or '(no message: the worker asked to talk to someone)'}"
-    )
-
-
-def due(sessions: sessionmaker[Session], cipher: Fernet, limit: int = 20) -> list[Notification]:
-    """Return routed outbox rows whose time has come, with their text."""
+def due(sessions: sessionmaker[Session], limit: int = 20) -> list[DueItem]:
+    """Return routed, unsent outbox rows whose time has come, urgent cases first."""
     with sessions() as session:
-        rows = session.execute(
-            select(OutboxMessage, Case)
+        rows = session.scalars(
+            select(OutboxMessage)
             .join(Case, Case.id == OutboxMessage.case_id)
             .where(
                 OutboxMessage.sent_at.is_(None),
@@ -67,16 +57,7 @@ def due(sessions: sessionmaker[Session], cipher: Fernet, limit: int = 20) -> lis
             .order_by(Case.urgent.desc(), OutboxMessage.id)
             .limit(limit)
         ).all()
-        return [
-            Notification(
-                row.id,
-                int(row.destination),
-                notification_text(
-                    case, cipher.decrypt(case.report).decode() if case.report else ""
-                ),
-            )
-            for row, case in rows
-        ]
+        return [DueItem(r.id, r.case_id, r.destination, dict(r.payload)) for r in rows]
 
 
 def mark(sessions: sessionmaker[Session], outbox_id: int, error: DeliveryError | None) -> None:
@@ -94,12 +75,12 @@ def mark(sessions: sessionmaker[Session], outbox_id: int, error: DeliveryError |
         row.last_error = str(error)[:200]
 
 
-async def deliver_due(sessions: sessionmaker[Session], cipher: Fernet, send: Send) -> int:
-    """Send every due notification once; return how many were delivered."""
+async def deliver_due(sessions: sessionmaker[Session], deliver: Deliver) -> int:
+    """Deliver every due row once, in order; return how many were delivered."""
     sent = 0
-    for item in await asyncio.to_thread(due, sessions, cipher):
+    for item in await asyncio.to_thread(due, sessions):
         try:
-            await send(item.chat_id, item.text)
+            await deliver(item)
         except DeliveryError as error:
             log.warning("outbox delivery failed (%s); will retry", error)
             await asyncio.to_thread(mark, sessions, item.outbox_id, error)
@@ -110,12 +91,12 @@ async def deliver_due(sessions: sessionmaker[Session], cipher: Fernet, send: Sen
 
 
 async def deliver_forever(
-    sessions: sessionmaker[Session], cipher: Fernet, send: Send, interval: float = 2.0
+    sessions: sessionmaker[Session], deliver: Deliver, interval: float = 1.0
 ) -> None:
-    """Deliver due notifications every `interval` seconds until cancelled."""
+    """Deliver due rows every `interval` seconds until cancelled."""
     while True:
         try:
-            await deliver_due(sessions, cipher, send)
+            await deliver_due(sessions, deliver)
         except Exception:  # the loop must survive a database outage
             log.exception("outbox delivery round failed")
         await asyncio.sleep(interval)

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     caseworker_groups: dict[str, int] = Field(default_factory=dict)
     default_caseworker_group: int | None = None
     partner_names: dict[str, str] = Field(default_factory=dict)
+    caseworker_languages: dict[str, str] = Field(default_factory=dict)
+    reannounce_minutes: float = 15.0
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -1,9 +1,8 @@
-"""Outbox delivery: sent once, retried with back-off, Telegram's retry_after honoured."""
+"""Outbox delivery: delivered once, retried with back-off, Telegram's retry_after honoured."""
 
 import datetime as dt
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import Engine, select
 
 from bot import outbox
@@ -13,62 +12,72 @@ from bot.storage.models import OutboxMessage
 
 
 @pytest.fixture
-def opened(database: Engine) -> tuple[Engine, Fernet]:
+def opened(database: Engine) -> Engine:
     upgrade(database)
-    cipher = Fernet(Fernet.generate_key())
     with make_sessions(database).begin() as session:
         user = repository.get_or_create_user(session, channel="t", external_id="7")
-        user.language, user.country = "ne", "MY"
         case = repository.add_case(
             session,
             user=user,
             category="report_physical_abuse",
             urgent=True,
-            report=cipher.encrypt("साहुले कुट्यो".encode()),
+            report=b"x",
             status="awaiting_consent",
         )
         repository.open_case(session, case=case, destination="-100")
-    return database, cipher
+    return database
 
 
-async def test_due_notification_is_sent_once_with_the_workers_words(
-    opened: tuple[Engine, Fernet],
-) -> None:
-    database, cipher = opened
-    sessions = make_sessions(database)
-    sent: list[tuple[int, str]] = []
+async def test_due_row_is_delivered_once(opened: Engine) -> None:
+    sessions = make_sessions(opened)
+    seen: list[outbox.DueItem] = []
 
-    async def send(chat: int, text: str) -> None:
-        sent.append((chat, text))
+    async def deliver(item: outbox.DueItem) -> None:
+        seen.append(item)
 
-    assert await outbox.deliver_due(sessions, cipher, send) == 1
-    assert await outbox.deliver_due(sessions, cipher, send) == 0
-    assert sent[0][0] == -100
-    assert "साहुले कुट्यो" in sent[0][1] and "URGENT" in sent[0][1] and "MY" in sent[0][1]
+    assert await outbox.deliver_due(sessions, deliver) == 1
+    assert await outbox.deliver_due(sessions, deliver) == 0
+    assert seen[0].destination == "-100"
+    assert seen[0].payload["kind"] == "case_opened"
 
 
-async def test_failure_is_retried_after_the_wait_telegram_asks_for(
-    opened: tuple[Engine, Fernet],
-) -> None:
-    database, cipher = opened
-    sessions = make_sessions(database)
+async def test_failure_is_retried_after_the_wait_telegram_asks_for(opened: Engine) -> None:
+    sessions = make_sessions(opened)
 
-    async def flooded(chat: int, text: str) -> None:
+    async def flooded(item: outbox.DueItem) -> None:
         raise outbox.DeliveryError("telegram flood limit", retry_after=30)
 
     before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    assert await outbox.deliver_due(sessions, cipher, flooded) == 0
+    assert await outbox.deliver_due(sessions, flooded) == 0
     with sessions() as session:
         row = session.scalars(select(OutboxMessage)).one()
         assert row.sent_at is None and row.attempts == 1
         assert row.next_attempt_at >= before + dt.timedelta(seconds=29)
         assert row.last_error == "telegram flood limit"
-    assert outbox.due(sessions, cipher) == []
+    assert outbox.due(sessions) == []
+
+
+async def test_back_off_grows_without_retry_after(opened: Engine) -> None:
+    sessions = make_sessions(opened)
+
+    async def broken(item: outbox.DueItem) -> None:
+        raise outbox.DeliveryError("BadGateway")
+
+    await outbox.deliver_due(sessions, broken)
+    with sessions.begin() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        first = row.next_attempt_at
+        row.next_attempt_at = dt.datetime(2000, 1, 1)
+    await outbox.deliver_due(sessions, broken)
+    with sessions() as session:
+        row = session.scalars(select(OutboxMessage)).one()
+        assert row.attempts == 2
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        assert row.next_attempt_at - now > first - now
 
 
 async def test_unrouted_cases_wait_in_the_outbox(database: Engine) -> None:
     upgrade(database)
-    cipher = Fernet(Fernet.generate_key())
     sessions = make_sessions(database)
     with sessions.begin() as session:
         user = repository.get_or_create_user(session, channel="t", external_id="8")
@@ -77,10 +86,10 @@ async def test_unrouted_cases_wait_in_the_outbox(database: Engine) -> None:
             user=user,
             category="self_harm",
             urgent=True,
-            report=cipher.encrypt(b"x"),
+            report=b"x",
             status="awaiting_consent",
         )
         repository.open_case(session, case=case, destination="unrouted")
-    assert outbox.due(sessions, cipher) == []
+    assert outbox.due(sessions) == []
     with sessions() as session:
         assert session.scalars(select(OutboxMessage)).one().sent_at is None

@@ -6,42 +6,38 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ExtBot,
     MessageHandler,
     filters,
 )
 
 from bot import app
-from bot.engine.dialogue import DialogueEngine
+from bot.channels import caseworker_handlers as cw
+from bot.channels.casework_telegram import Delivery
+from bot.channels.telegram_context import SaathiApp, SaathiContext
 from bot.engine.types import Message, Reply
-from bot.outbox import DeliveryError, deliver_forever
+from bot.outbox import deliver_forever
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TELEGRAM_LIMIT = 4096
-COMMANDS = ("start", "language", "country", "topics", "help", "privacy", "delete_my_data")
-
-
-class SaathiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Callback context that hands handlers the dialogue engine."""
-
-    @property
-    def engine(self) -> DialogueEngine:
-        """Return the engine opened in post_init."""
-        engine: DialogueEngine = self.application.bot_data["engine"]
-        return engine
-
-
-SaathiApp = Application[Any, SaathiContext, Any, Any, Any, Any]
+COMMANDS = (
+    "start",
+    "language",
+    "country",
+    "topics",
+    "help",
+    "privacy",
+    "delete_my_data",
+    "mycase",
+)
+CASEWORKER_COMMANDS = ("cases", "case", "note", "close")
 
 
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -99,7 +95,10 @@ async def on_command(update: Update, context: SaathiContext) -> None:
 async def on_text(update: Update, context: SaathiContext) -> None:
     """Route typed text to the engine."""
     text = update.effective_message.text if update.effective_message else ""
-    outcome = await context.engine.handle(to_message(update, text=text or ""))
+    message_id = update.effective_message.message_id if update.effective_message else None
+    outcome = await context.engine.handle(
+        to_message(update, text=text or "", source_message_id=message_id)
+    )
     await send_replies(update, context, outcome.replies)
 
 
@@ -112,35 +111,34 @@ async def on_button(update: Update, context: SaathiContext) -> None:
     await send_replies(update, context, outcome.replies)
 
 
+def attachment_kind(update: Update) -> str:
+    """Return voice, photo, document, or other for a non-text message."""
+    message = update.effective_message
+    if message is None:
+        return "other"
+    for kind in ("voice", "photo", "document"):
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
 async def on_other(update: Update, context: SaathiContext) -> None:
-    """Answer stickers, voice notes, photos and the like with a clear sentence."""
-    outcome = await context.engine.handle(to_message(update, command="unsupported"))
+    """Keep voice notes, photos and files for an open case; answer anything else clearly."""
+    message = update.effective_message
+    outcome = await context.engine.handle(
+        to_message(
+            update,
+            attachment=attachment_kind(update),
+            text=(message.caption if message else "") or "",
+            source_message_id=message.message_id if message else None,
+        )
+    )
     await send_replies(update, context, outcome.replies)
 
 
 async def on_error(update: object, context: SaathiContext) -> None:
     """Log handler errors without message content."""
     log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
-
-
-def _send_to_caseworkers(application: SaathiApp) -> Any:
-    """Return the outbox send function bound to the bot."""
-
-    async def send(chat_id: int, text: str) -> None:
-        try:
-            for part in split_text(text):
-                await application.bot.send_message(chat_id, part)
-        except RetryAfter as error:
-            raise DeliveryError("telegram flood limit", _seconds(error.retry_after)) from error
-        except (NetworkError, TelegramError) as error:
-            raise DeliveryError(type(error).__name__) from error
-
-    return send
-
-
-def _seconds(value: Any) -> float:
-    """Return a retry_after value (int or timedelta) in seconds."""
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
 
 
 def build_application(settings: Settings) -> SaathiApp:
@@ -152,13 +150,17 @@ def build_application(settings: Settings) -> SaathiApp:
         engine = await stack.enter_async_context(app.open_engine(settings))
         application.bot_data["engine"] = engine
         parts = engine.parts
-        application.bot_data["outbox"] = asyncio.create_task(
-            deliver_forever(parts.sessions, parts.cipher, _send_to_caseworkers(application))
+        delivery = Delivery(
+            application.bot, parts, settings.caseworker_languages, parts.signing_key
         )
+        application.bot_data["caseworker_groups"] = cw.groups(settings)
+        application.bot_data["tasks"] = [
+            asyncio.create_task(deliver_forever(parts.sessions, delivery)),
+            asyncio.create_task(cw.reannounce_forever(parts, settings.reannounce_minutes)),
+        ]
 
     async def post_shutdown(application: SaathiApp) -> None:
-        task = application.bot_data.pop("outbox", None)
-        if task is not None:
+        for task in application.bot_data.pop("tasks", []):
             task.cancel()
         await stack.aclose()
 
@@ -173,6 +175,10 @@ def build_application(settings: Settings) -> SaathiApp:
         .build()
     )
     private = filters.ChatType.PRIVATE
+    staff = filters.Chat(chat_id=list(cw.groups(settings)))
+    application.add_handler(CommandHandler(list(CASEWORKER_COMMANDS), cw.on_command))
+    application.add_handler(CallbackQueryHandler(cw.on_button, pattern=r"^cw:"))
+    application.add_handler(MessageHandler(staff & ~filters.COMMAND, cw.on_group_message))
     application.add_handler(CommandHandler(list(COMMANDS), on_command, filters=private))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text))
     application.add_handler(CallbackQueryHandler(on_button))

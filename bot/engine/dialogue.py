@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from cryptography.fernet import Fernet
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import casework
 from bot.engine import escalation, render
 from bot.engine.types import Button, Message, Outcome, Reply
 from bot.i18n import Catalogs, Texts
@@ -14,7 +15,7 @@ from bot.knowledge.loader import KnowledgeBase
 from bot.nlu.langid import LANGUAGES
 from bot.nlu.understanding import Understander, Understanding
 from bot.storage import repository
-from bot.storage.models import User
+from bot.storage.models import Case, User
 from bot.text import clean, has_words
 
 
@@ -30,6 +31,7 @@ class EngineParts:
     cipher: Fernet
     routing: escalation.Routing
     partners: dict[str, str]
+    signing_key: bytes
 
 
 @dataclass
@@ -66,12 +68,14 @@ class DialogueEngine:
             turn = Turn(
                 session, user, self.parts.catalogs.texts(self._language(user, message, seen))
             )
-            if message.command is not None:
+            if message.attachment is not None:
+                replies = self._attachment(turn, message, text)
+            elif message.command is not None:
                 replies = self._command(turn, message)
             elif message.button is not None:
                 replies = self._button(turn, message.button)
             else:
-                replies = self._text(turn, text, seen)
+                replies = self._text(turn, text, seen, message.source_message_id)
             return Outcome(replies, turn.t.language, seen, turn.case_number)
 
     @staticmethod
@@ -98,17 +102,8 @@ class DialogueEngine:
                 return [self._privacy(t)]
             case "delete_my_data":
                 return self._delete(turn)
-            case "unsupported":
-                return [
-                    self._menu(
-                        t,
-                        t.pgettext(
-                            "error",
-                            "I can only read text for now. Please type your question, or "
-                            "choose a topic.",
-                        ),
-                    )
-                ]
+            case "mycase":
+                return [self._case_status(turn)]
             case _:
                 return [self._menu(t)]
 
@@ -131,7 +126,7 @@ class DialogueEngine:
         if kind == "cat" and value in render.CATEGORY_ORDER:
             return [render.topic_menu(t, self.parts.kb, value)]
         if kind == "topic" and value in self.parts.kb.topics:
-            return [render.answer(t, self.parts.kb, value, user.country)]
+            return [self._answer(turn, value)]
         if kind == "consent" and value in ("yes", "no"):
             return self._consent(turn, value == "yes")
         if kind == "human":
@@ -140,7 +135,9 @@ class DialogueEngine:
             return [Reply(t.pgettext("feedback", "Thank you for telling me."))]
         return [self._menu(t, t.pgettext("menu", "That button is no longer active."))]
 
-    def _text(self, turn: Turn, text: str, seen: Understanding | None) -> list[Reply]:
+    def _text(
+        self, turn: Turn, text: str, seen: Understanding | None, message_id: int | None
+    ) -> list[Reply]:
         """Answer typed text from what was understood."""
         t, user = turn.t, turn.user
         if seen is None or not has_words(text):
@@ -149,12 +146,15 @@ class DialogueEngine:
                     t, t.pgettext("menu", "Please type your question in words, or choose a topic.")
                 )
             ]
+        active = casework.active_case_of(turn.session, user)
+        if active is not None:
+            return self._relay(turn, active, seen, text, message_id)
         if seen.escalate:
             return self._escalate(turn, seen.intent, urgent=seen.urgent, report=text)
         if user.state == "awaiting_consent" and seen.intent in ("affirm", "deny"):
             return self._consent(turn, seen.intent == "affirm")
         if seen.intent in self.parts.kb.topics:
-            return [render.answer(t, self.parts.kb, seen.intent, user.country)]
+            return [self._answer(turn, seen.intent)]
         if not seen.nlu_available:
             return [
                 self._menu(
@@ -241,11 +241,7 @@ class DialogueEngine:
                 "escalation", "a partner organisation"
             )
             return [escalation.consent_question(t, partner)]
-        repository.open_case(
-            turn.session, case=case, destination=self.parts.routing.destination(user.country)
-        )
-        user.state, user.state_data = "case_open", {"case_id": case.id}
-        turn.case_number = case.number
+        self._open(turn, case)
         return [
             escalation.urgent_first(t, kb, intent, user.country),
             escalation.confirm_sent(t, case),
@@ -262,12 +258,104 @@ class DialogueEngine:
             case.status, case.report = "declined", b""
             user.state, user.state_data = "ready", {}
             return escalation.declined(t, self.parts.kb, case, user.country)
+        self._open(turn, case)
+        return [escalation.confirm_sent(t, case)]
+
+    def _open(self, turn: Turn, case: Case) -> None:
+        """Open a case: queue the caseworker notification and count it for the monthly report."""
+        user = turn.user
         repository.open_case(
             turn.session, case=case, destination=self.parts.routing.destination(user.country)
         )
-        user.state = "case_open"
+        casework.count_usage(
+            turn.session,
+            kind="abuse",
+            name=case.category,
+            language=turn.t.language,
+            country=user.country,
+        )
+        user.state, user.state_data = "case_open", {"case_id": case.id}
         turn.case_number = case.number
-        return [escalation.confirm_sent(t, case)]
+
+    def _answer(self, turn: Turn, topic: str) -> Reply:
+        """Answer a rights topic and count it (anonymously) for the monthly report."""
+        casework.count_usage(
+            turn.session,
+            kind="topic",
+            name=topic,
+            language=turn.t.language,
+            country=turn.user.country,
+        )
+        return render.answer(turn.t, self.parts.kb, topic, turn.user.country)
+
+    def _relay(
+        self, turn: Turn, case: Case, seen: Understanding, text: str, message_id: int | None
+    ) -> list[Reply]:
+        """Pass the worker's message to their caseworker; urgent ones also get contacts."""
+        t = turn.t
+        casework.worker_event(
+            turn.session,
+            case=case,
+            kind="text",
+            text=text,
+            cipher=self.parts.cipher,
+            source_message_id=message_id,
+        )
+        sent = Reply(
+            t.fill(
+                t.pgettext("case", "Sent to your caseworker (case {number})."), number=case.number
+            )
+        )
+        if seen.urgent:
+            return [escalation.urgent_first(t, self.parts.kb, seen.intent, turn.user.country), sent]
+        return [sent]
+
+    def _attachment(self, turn: Turn, message: Message, caption: str) -> list[Reply]:
+        """Keep a voice note, photo or file for the caseworker when a case is open."""
+        t = turn.t
+        case = casework.active_case_of(turn.session, turn.user)
+        if case is None or message.attachment not in ("voice", "photo", "document"):
+            return [
+                self._menu(
+                    t,
+                    t.pgettext(
+                        "error",
+                        "I can only read text for now. Please type your question, or "
+                        "choose a topic.",
+                    ),
+                )
+            ]
+        casework.worker_event(
+            turn.session,
+            case=case,
+            kind=message.attachment,
+            text=caption,
+            cipher=self.parts.cipher,
+            source_message_id=message.source_message_id,
+        )
+        return [
+            Reply(
+                t.fill(
+                    t.pgettext("case", "Sent to your caseworker (case {number})."),
+                    number=case.number,
+                )
+            )
+        ]
+
+    def _case_status(self, turn: Turn) -> Reply:
+        """Tell the worker where their newest case stands."""
+        t = turn.t
+        case = casework.latest_case_of(turn.session, turn.user)
+        if case is None:
+            return self._menu(t, t.pgettext("case", "You have no case with a caseworker."))
+        status = {
+            "open": t.pgettext("case", "Case {number}: waiting for a caseworker."),
+            "taken": t.pgettext(
+                "case", "Case {number}: a caseworker is working on it. Write here to reach them."
+            ),
+            "closed": t.pgettext("case", "Case {number}: closed."),
+        }[case.status]
+        return Reply(t.fill(status, number=case.number))
 
     def _delete(self, turn: Turn) -> list[Reply]:
         """Erase the worker's profile; cases already shared stay with the organisation."""

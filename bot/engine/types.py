@@ -31,6 +31,10 @@ class Message:
     button: str | None = None
     command: str | None = None
     language_hint: str | None = None
+    attachment: str | None = (
+        None  # voice, photo, document: kept for a caseworker when a case is open
+    )
+    source_message_id: int | None = None
 
 
 @dataclass(frozen=True)

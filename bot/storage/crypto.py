@@ -1,5 +1,6 @@
 """Encryption at rest for what workers report (Fernet)."""
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -17,6 +18,11 @@ def development_key(path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def make_cipher(key: str | None, development_key_path: Path) -> Fernet:
-    """Return the cipher for the configured key, or the development key when none is set."""
-    return Fernet(key.encode() if key else development_key(development_key_path))
+def resolve_key(key: str | None, development_key_path: Path) -> bytes:
+    """Return the configured Fernet key, or the development key when none is set."""
+    return key.encode() if key else development_key(development_key_path)
+
+
+def signing_key(key: bytes) -> bytes:
+    """Derive the key that signs caseworker buttons from the encryption key."""
+    return hashlib.sha256(b"saathi-buttons:" + key).digest()

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 IntPk = Annotated[int, mapped_column(primary_key=True)]
@@ -48,6 +48,56 @@ class Case(Base):
     report: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Created]
     consented_at: Mapped[dt.datetime | None]
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None]
+    root_message_id: Mapped[int | None]
+    taken_by: Mapped[str | None] = mapped_column(String(32))
+    taken_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    announced_at: Mapped[dt.datetime | None]
+    announcements: Mapped[int] = mapped_column(default=0)
+
+
+class CaseEvent(Base):
+    """Something added to a case: the worker's words or files, a caseworker's reply, a note."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[IntPk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    author: Mapped[Code]  # worker, caseworker, note
+    kind: Mapped[Code]  # text, voice, photo, document
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted
+    source_message_id: Mapped[int | None]
+    created_at: Mapped[Created]
+
+
+class AuditEntry(Base):
+    """Who accessed or changed a case, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[IntPk]
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[Created]
+
+
+class UsageCount(Base):
+    """Anonymous monthly counts for advocacy: no user, no text, only categories."""
+
+    __tablename__ = "usage_counts"
+    __table_args__ = (UniqueConstraint("month", "kind", "name", "language", "country"),)
+
+    id: Mapped[IntPk]
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[Code]  # topic or abuse
+    name: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str] = mapped_column(String(2))
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class OutboxMessage(Base):
