@@ -146,10 +146,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Start the bot: Telegram when a token is set, else the terminal chat."""
     if settings.telegram_bot_token is None:
         return cmd_chat(settings, args)
-    from bot.channels.telegram import run_polling  # noqa: PLC0415 - Telegram only when used
+    from bot.channels.telegram import run  # noqa: PLC0415 - Telegram only when used
 
     with _serve_nlu(settings):
-        run_polling(settings)
+        run(settings)
     return 0
 
 

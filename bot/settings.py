@@ -39,11 +39,19 @@ class Settings(BaseSettings):
     partner_names: dict[str, str] = Field(default_factory=dict)
     caseworker_languages: dict[str, str] = Field(default_factory=dict)
     reannounce_minutes: float = 15.0
+    user_messages_per_minute: int = 20
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
     log_level: str = "INFO"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
-        """Stop a production start that still uses development secrets."""
+        """Stop a start that uses development secrets in production, or an open webhook."""
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise SettingsError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         if self.saathi_env != "production":
             return self
         if self.nlu_token.get_secret_value() == DEVELOPMENT_NLU_TOKEN:

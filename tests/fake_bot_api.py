@@ -160,6 +160,8 @@ class FakeBotApi:
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
+        if method == "copyMessage":
+            return {"message_id": next(self._messages)}
         if method in ("sendMessage", "editMessageText"):
             chat = int(params["chat_id"])
             return {

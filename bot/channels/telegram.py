@@ -5,22 +5,29 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot import app
 from bot.channels import caseworker_handlers as cw
 from bot.channels.casework_telegram import Delivery
+from bot.channels.rate_limit import UserRateLimiter
 from bot.channels.telegram_context import SaathiApp, SaathiContext
-from bot.engine.types import Message, Reply
+from bot.engine.dialogue import DialogueEngine
+from bot.engine.types import Message, Outcome, Reply
+from bot.i18n import Texts
+from bot.nlu.langid import LANGUAGES
 from bot.outbox import deliver_forever
 from bot.settings import Settings
 
@@ -36,6 +43,7 @@ COMMANDS = (
     "privacy",
     "delete_my_data",
     "mycase",
+    "clear",
 )
 CASEWORKER_COMMANDS = ("cases", "case", "note", "close")
 
@@ -66,15 +74,22 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_replies(update: Update, context: SaathiContext, replies: list[Reply]) -> None:
-    """Send each reply; long texts are split and the buttons go with the last part."""
-    chat = update.effective_chat
+async def send_replies(update: Update, context: SaathiContext, outcome: Outcome) -> None:
+    """Send each reply (long texts split, buttons on the last part); remember ids for /clear."""
+    chat, user = update.effective_chat, update.effective_user
     assert chat is not None
-    for reply in replies:
+    assert user is not None
+    if outcome.delete_messages:
+        with contextlib.suppress(TelegramError):
+            await context.bot.delete_messages(chat.id, outcome.delete_messages[-100:])
+    sent: list[int] = []
+    for reply in outcome.replies:
         parts = split_text(reply.text)
         for index, part in enumerate(parts):
             markup = keyboard(reply) if index == len(parts) - 1 else None
-            await context.bot.send_message(chat.id, part, reply_markup=markup)
+            message = await context.bot.send_message(chat.id, part, reply_markup=markup)
+            sent.append(message.message_id)
+    await context.engine.record_sent(CHANNEL, str(user.id), sent)
 
 
 def to_message(update: Update, **fields: Any) -> Message:
@@ -89,7 +104,7 @@ async def on_command(update: Update, context: SaathiContext) -> None:
     text = update.effective_message.text if update.effective_message else ""
     command = (text or "/").split()[0][1:].split("@")[0].lower()
     outcome = await context.engine.handle(to_message(update, command=command))
-    await send_replies(update, context, outcome.replies)
+    await send_replies(update, context, outcome)
 
 
 async def on_text(update: Update, context: SaathiContext) -> None:
@@ -99,7 +114,7 @@ async def on_text(update: Update, context: SaathiContext) -> None:
     outcome = await context.engine.handle(
         to_message(update, text=text or "", source_message_id=message_id)
     )
-    await send_replies(update, context, outcome.replies)
+    await send_replies(update, context, outcome)
 
 
 async def on_button(update: Update, context: SaathiContext) -> None:
@@ -108,7 +123,7 @@ async def on_button(update: Update, context: SaathiContext) -> None:
     assert query is not None
     await query.answer()
     outcome = await context.engine.handle(to_message(update, button=query.data or ""))
-    await send_replies(update, context, outcome.replies)
+    await send_replies(update, context, outcome)
 
 
 def attachment_kind(update: Update) -> str:
@@ -133,7 +148,65 @@ async def on_other(update: Update, context: SaathiContext) -> None:
             source_message_id=message.message_id if message else None,
         )
     )
-    await send_replies(update, context, outcome.replies)
+    await send_replies(update, context, outcome)
+
+
+async def throttle(update: Update, context: SaathiContext) -> None:
+    """Drop a user's updates beyond the per-minute limit (one polite warning first)."""
+    user = update.effective_user
+    if user is None or update.effective_chat is None:
+        return
+    limiter: UserRateLimiter = context.application.bot_data["user_limiter"]
+    verdict = limiter.check(user.id)
+    if verdict == "ok":
+        return
+    if verdict == "warn":
+        t = context.engine.parts.catalogs.texts((user.language_code or "en").split("-")[0])
+        await context.bot.send_message(
+            update.effective_chat.id,
+            t.pgettext(
+                "error",
+                "You are sending messages very fast. Please wait a minute, then write again.",
+            ),
+        )
+    raise ApplicationHandlerStop
+
+
+async def on_stranger_group(update: Update, context: SaathiContext) -> None:
+    """Leave groups that are not caseworker groups: workers talk to Saathi in private."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    t = context.engine.parts.catalogs.texts(None)
+    with contextlib.suppress(TelegramError):
+        await context.bot.send_message(
+            chat.id,
+            t.pgettext("error", "Saathi works only in private chats. Please write to me directly."),
+        )
+        await context.bot.leave_chat(chat.id)
+
+
+async def register_commands(application: SaathiApp) -> None:
+    """Register the worker commands with their descriptions in every language."""
+    engine: DialogueEngine = application.bot_data["engine"]
+    for language in (None, *LANGUAGES):
+        t = engine.parts.catalogs.texts(language)
+        commands = [BotCommand(name, text) for name, text in command_descriptions(t)]
+        await application.bot.set_my_commands(commands, language_code=language)
+
+
+def command_descriptions(t: Texts) -> list[tuple[str, str]]:
+    """Return the worker commands with their descriptions in one language."""
+    return [
+        ("start", t.pgettext("command", "Start again and choose your language")),
+        ("topics", t.pgettext("command", "Browse the topics")),
+        ("language", t.pgettext("command", "Change the language")),
+        ("country", t.pgettext("command", "Change your country of work")),
+        ("mycase", t.pgettext("command", "See your case with a caseworker")),
+        ("privacy", t.pgettext("command", "What is stored and who sees it")),
+        ("clear", t.pgettext("command", "Delete my messages in this chat")),
+        ("delete_my_data", t.pgettext("command", "Erase your profile")),
+    ]
 
 
 async def on_error(update: object, context: SaathiContext) -> None:
@@ -154,6 +227,9 @@ def build_application(settings: Settings) -> SaathiApp:
             application.bot, parts, settings.caseworker_languages, parts.signing_key
         )
         application.bot_data["caseworker_groups"] = cw.groups(settings)
+        application.bot_data["caseworker_languages"] = settings.caseworker_languages
+        application.bot_data["user_limiter"] = UserRateLimiter(settings.user_messages_per_minute)
+        await register_commands(application)
         application.bot_data["tasks"] = [
             asyncio.create_task(deliver_forever(parts.sessions, delivery)),
             asyncio.create_task(cw.reannounce_forever(parts, settings.reannounce_minutes)),
@@ -176,6 +252,8 @@ def build_application(settings: Settings) -> SaathiApp:
     )
     private = filters.ChatType.PRIVATE
     staff = filters.Chat(chat_id=list(cw.groups(settings)))
+    application.add_handler(TypeHandler(Update, throttle), group=-1)
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & ~staff, on_stranger_group))
     application.add_handler(CommandHandler(list(CASEWORKER_COMMANDS), cw.on_command))
     application.add_handler(CallbackQueryHandler(cw.on_button, pattern=r"^cw:"))
     application.add_handler(MessageHandler(staff & ~filters.COMMAND, cw.on_group_message))
@@ -187,6 +265,18 @@ def build_application(settings: Settings) -> SaathiApp:
     return application
 
 
-def run_polling(settings: Settings) -> None:
-    """Run the bot with long polling until interrupted."""
-    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
+def run(settings: Settings) -> None:
+    """Run the bot: a webhook server when WEBHOOK_URL is set, long polling otherwise."""
+    application = build_application(settings)
+    if settings.webhook_url is None:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    assert settings.webhook_secret is not None
+    application.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=settings.webhook_path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )

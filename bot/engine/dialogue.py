@@ -34,6 +34,9 @@ class EngineParts:
     signing_key: bytes
 
 
+SENT_REMEMBERED = 100
+
+
 @dataclass
 class Turn:
     """One message being answered: the open session, the user and their language."""
@@ -42,6 +45,7 @@ class Turn:
     user: User
     t: Texts
     case_number: str | None = None
+    delete_messages: list[int] | None = None
 
 
 class DialogueEngine:
@@ -76,7 +80,20 @@ class DialogueEngine:
                 replies = self._button(turn, message.button)
             else:
                 replies = self._text(turn, text, seen, message.source_message_id)
-            return Outcome(replies, turn.t.language, seen, turn.case_number)
+            return Outcome(
+                replies, turn.t.language, seen, turn.case_number, turn.delete_messages or []
+            )
+
+    async def record_sent(self, channel: str, user_id: str, message_ids: list[int]) -> None:
+        """Remember the ids of the bot's last messages to a user, for /clear."""
+        await asyncio.to_thread(self._record_sent, channel, user_id, message_ids)
+
+    def _record_sent(self, channel: str, user_id: str, message_ids: list[int]) -> None:
+        """Store the newest message ids in the user's state (one transaction)."""
+        with self.parts.sessions.begin() as session:
+            user = repository.get_or_create_user(session, channel=channel, external_id=user_id)
+            sent = [*user.state_data.get("sent", []), *message_ids][-SENT_REMEMBERED:]
+            user.state_data = {**user.state_data, "sent": sent}
 
     @staticmethod
     def _language(user: User, message: Message, seen: Understanding | None) -> str:
@@ -104,6 +121,18 @@ class DialogueEngine:
                 return self._delete(turn)
             case "mycase":
                 return [self._case_status(turn)]
+            case "clear":
+                turn.delete_messages = list(user.state_data.get("sent", []))
+                user.state_data = {k: v for k, v in user.state_data.items() if k != "sent"}
+                return [
+                    Reply(
+                        t.pgettext(
+                            "privacy",
+                            "I deleted my recent messages in this chat. To delete yours, "
+                            "press and hold a message and choose Delete, or delete the whole chat.",
+                        )
+                    )
+                ]
             case _:
                 return [self._menu(t)]
 
@@ -256,7 +285,7 @@ class DialogueEngine:
             return [self._menu(t, t.pgettext("menu", "That button is no longer active."))]
         if not agreed:
             case.status, case.report = "declined", b""
-            user.state, user.state_data = "ready", {}
+            repository.set_state(user, "ready")
             return escalation.declined(t, self.parts.kb, case, user.country)
         self._open(turn, case)
         return [escalation.confirm_sent(t, case)]
@@ -274,7 +303,7 @@ class DialogueEngine:
             language=turn.t.language,
             country=user.country,
         )
-        user.state, user.state_data = "case_open", {"case_id": case.id}
+        repository.set_state(user, "case_open", case_id=case.id)
         turn.case_number = case.number
 
     def _answer(self, turn: Turn, topic: str) -> Reply:

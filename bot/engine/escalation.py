@@ -86,7 +86,7 @@ def start(
         report=cipher.encrypt(report.encode()),
         status="awaiting_consent",
     )
-    user.state, user.state_data = "awaiting_consent", {"case_id": case.id}
+    repository.set_state(user, "awaiting_consent", case_id=case.id)
     return case
 
 

@@ -45,3 +45,4 @@ class Outcome:
     language: str
     understanding: Understanding | None = None
     case_number: str | None = None
+    delete_messages: list[int] = field(default_factory=list)

@@ -23,6 +23,12 @@ def get_or_create_user(session: Session, *, channel: str, external_id: str) -> U
     return user
 
 
+def set_state(user: User, state: str, **data: object) -> None:
+    """Set the conversation state and its data, keeping the ids remembered for /clear."""
+    kept = {"sent": user.state_data["sent"]} if "sent" in (user.state_data or {}) else {}
+    user.state, user.state_data = state, {**kept, **data}
+
+
 def new_case_number() -> str:
     """Return a fresh pseudonymous case number, e.g. SA-7K3F9Q."""
     return "SA-" + "".join(secrets.choice(_CASE_ALPHABET) for _ in range(6))

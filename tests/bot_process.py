@@ -1,0 +1,62 @@
+"""Running the real `saathi run` process against the fake Bot API server."""
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import TOKEN
+from tests.fake_bot_api import FakeBotApi
+
+SAATHI = str(Path(sys.executable).parent / "saathi")
+CASEWORKERS = -100200
+
+
+@dataclass
+class BotProcess:
+    """One bot process; can be started again on the same database after a crash."""
+
+    api: FakeBotApi
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+    extra: list[str] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Start the bot and wait until it polls for updates."""
+        polls = sum(m == "getUpdates" for m, _p in self.api.calls)
+        self.process = await asyncio.create_subprocess_exec(SAATHI, "run", env=self.env)
+        for _ in range(600):
+            if sum(m == "getUpdates" for m, _p in self.api.calls) > polls:
+                return
+            assert self.process.returncode is None, "the bot exited while starting"
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the bot did not start polling")
+
+    async def kill(self) -> None:
+        """Kill the process at once (SIGKILL), as a crash would."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        """Stop the process politely."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+def bot_env(port: int, nlu_url: str, database_url: str, key: str, **more: str) -> dict[str, str]:
+    """Return the environment of a bot process talking to the fake API on port."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123456:TEST",
+        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "NLU_URL": nlu_url,
+        "NLU_TOKEN": TOKEN,
+        "DATABASE_URL": database_url,
+        "DEFAULT_CASEWORKER_GROUP": str(CASEWORKERS),
+        "CASE_ENCRYPTION_KEY": key,
+        **more,
+    }
