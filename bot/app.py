@@ -17,6 +17,7 @@ from bot.nlu.langid import build_identifier
 from bot.nlu.safety import load_lexicon
 from bot.nlu.service import NluProject
 from bot.nlu.understanding import Understander
+from bot.ops import Metrics
 from bot.settings import Settings
 from bot.storage.crypto import resolve_key, signing_key
 from bot.storage.db import make_engine, make_sessions, upgrade
@@ -81,6 +82,7 @@ async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
                     sessions=make_sessions(database),
                     cipher=Fernet(key),
                     signing_key=signing_key(key),
+                    metrics=Metrics(),
                     routing=Routing(settings.caseworker_groups, settings.default_caseworker_group),
                     partners=settings.partner_names,
                 )

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_path: str = "telegram"
+    ops_host: str = "127.0.0.1"
+    ops_port: int = 9464
     log_level: str = "INFO"
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, free_port
 from tests.fake_bot_api import FakeBotApi
 
 SAATHI = str(Path(sys.executable).parent / "saathi")
@@ -58,5 +58,6 @@ def bot_env(port: int, nlu_url: str, database_url: str, key: str, **more: str) -
         "DATABASE_URL": database_url,
         "DEFAULT_CASEWORKER_GROUP": str(CASEWORKERS),
         "CASE_ENCRYPTION_KEY": key,
+        "OPS_PORT": str(free_port()),
         **more,
     }

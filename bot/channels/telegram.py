@@ -28,6 +28,7 @@ from bot.engine.dialogue import DialogueEngine
 from bot.engine.types import Message, Outcome, Reply
 from bot.i18n import Texts
 from bot.nlu.langid import LANGUAGES
+from bot.ops import serve_ops
 from bot.outbox import deliver_forever
 from bot.settings import Settings
 
@@ -230,6 +231,17 @@ def build_application(settings: Settings) -> SaathiApp:
         application.bot_data["caseworker_languages"] = settings.caseworker_languages
         application.bot_data["user_limiter"] = UserRateLimiter(settings.user_messages_per_minute)
         await register_commands(application)
+        try:
+            application.bot_data["ops"] = await serve_ops(
+                settings.ops_host,
+                settings.ops_port,
+                sessions=parts.sessions,
+                nlu_url=settings.nlu_url,
+                token=settings.nlu_token.get_secret_value(),
+                metrics=parts.metrics,
+            )
+        except OSError as error:
+            log.error("health and metrics port %s unavailable: %s", settings.ops_port, error)
         application.bot_data["tasks"] = [
             asyncio.create_task(deliver_forever(parts.sessions, delivery)),
             asyncio.create_task(cw.reannounce_forever(parts, settings.reannounce_minutes)),
@@ -238,6 +250,9 @@ def build_application(settings: Settings) -> SaathiApp:
     async def post_shutdown(application: SaathiApp) -> None:
         for task in application.bot_data.pop("tasks", []):
             task.cancel()
+        ops = application.bot_data.pop("ops", None)
+        if ops is not None:
+            ops.close()
         await stack.aclose()
 
     application: SaathiApp = (

@@ -1,6 +1,7 @@
 """The dialogue engine: routes a Message to onboarding, answers, menus or an escalation."""
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
@@ -14,6 +15,7 @@ from bot.intents import Taxonomy
 from bot.knowledge.loader import KnowledgeBase
 from bot.nlu.langid import LANGUAGES
 from bot.nlu.understanding import Understander, Understanding
+from bot.ops import Metrics
 from bot.storage import repository
 from bot.storage.models import Case, User
 from bot.text import clean, has_words
@@ -32,6 +34,7 @@ class EngineParts:
     routing: escalation.Routing
     partners: dict[str, str]
     signing_key: bytes
+    metrics: Metrics
 
 
 SENT_REMEMBERED = 100
@@ -57,11 +60,25 @@ class DialogueEngine:
 
     async def handle(self, message: Message) -> Outcome:
         """Understand the message (off the database), then answer it in one transaction."""
+        started = time.perf_counter()
         text = clean(message.text)
         understanding = None
-        if message.button is None and message.command is None:
+        if message.button is None and message.command is None and message.attachment is None:
             understanding = await self.parts.understander.understand(text)
-        return await asyncio.to_thread(self._respond, message, text, understanding)
+        outcome = await asyncio.to_thread(self._respond, message, text, understanding)
+        self._measure(message, outcome, time.perf_counter() - started)
+        return outcome
+
+    def _measure(self, message: Message, outcome: Outcome, seconds: float) -> None:
+        """Count the message, its intent and any case opened; record the latency."""
+        metrics = self.parts.metrics
+        kind = "button" if message.button else "command" if message.command else "text"
+        metrics.messages.labels(kind).inc()
+        metrics.latency.observe(seconds)
+        if outcome.understanding is not None:
+            metrics.intents.labels(outcome.understanding.intent).inc()
+        if outcome.case_number is not None and outcome.understanding is not None:
+            metrics.escalations.labels(outcome.understanding.intent).inc()
 
     def _respond(self, message: Message, text: str, seen: Understanding | None) -> Outcome:
         """Answer within one transaction: the single commit point of every use case."""
