@@ -50,7 +50,9 @@ def understander(settings: Settings, http: httpx.AsyncClient) -> Understander:
         taxonomy=taxonomy(settings),
         lexicon=load_lexicon(folder / "safety_lexicon"),
         identifier=build_identifier(folder / "data" / "nlu"),
-        threshold=settings.nlu_confidence_threshold,
+        threshold=settings.nlu_fallback_threshold,
+        escalation_weight=settings.nlu_escalation_weight,
+        clarify_below=settings.nlu_clarify_threshold,
     )
 
 

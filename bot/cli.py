@@ -110,7 +110,7 @@ def cmd_nlu_report(settings: Settings, _args: argparse.Namespace) -> int:
             taxonomy=app.taxonomy(settings),
             lexicon=load_lexicon(folder / "safety_lexicon"),
             identifier=build_identifier(folder / "data" / "nlu"),
-            threshold=settings.nlu_confidence_threshold,
+            settings=settings,
             output=output,
         )
     )

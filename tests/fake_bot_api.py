@@ -1,5 +1,7 @@
 """A fake Telegram Bot API server on loopback: records calls, injects updates and faults."""
 
+from __future__ import annotations
+
 import asyncio
 import itertools
 import json

@@ -199,6 +199,8 @@ class DialogueEngine:
             return self._escalate(turn, seen.intent, urgent=seen.urgent, report=text)
         if user.state == "awaiting_consent" and seen.intent in ("affirm", "deny"):
             return self._consent(turn, seen.intent == "affirm")
+        if seen.intent in self.parts.kb.topics and not seen.confident:
+            return [self._clarify(t, [seen.intent, *seen.alternatives])]
         if seen.intent in self.parts.kb.topics:
             return [self._answer(turn, seen.intent)]
         if not seen.nlu_available:
@@ -260,7 +262,7 @@ class DialogueEngine:
     def _clarify(self, t: Texts, alternatives: list[str]) -> Reply:
         """Ask which of the likeliest topics the worker meant."""
         kb = self.parts.kb
-        options = [n for n in alternatives if n in kb.topics][:3]
+        options = [n for n in dict.fromkeys(alternatives) if n in kb.topics][:3]
         if not options:
             return self._menu(
                 t, t.pgettext("menu", "I am not sure I understood. Please choose a topic.")

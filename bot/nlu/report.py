@@ -17,6 +17,7 @@ from bot.nlu.safety import SafetyLexicon
 from bot.nlu.service import NluProject, RunningServer, port_is_free, start_server
 from bot.nlu.training_data import language_files, read_examples
 from bot.nlu.understanding import Understander
+from bot.settings import Settings
 from bot.text import clean
 
 TOKEN = "report-token"  # noqa: S105 - a throw-away server on loopback
@@ -97,13 +98,19 @@ async def evaluate_server(
     taxonomy: Taxonomy,
     lexicon: SafetyLexicon,
     identifier: LanguageIdentifier,
-    threshold: float,
+    settings: Settings,
     examples: list[tuple[str, str, str]],
 ) -> dict[str, Scores]:
     """Score the held-out set against a running server with the given safety lexicon."""
     async with httpx.AsyncClient(timeout=10) as http:
         understander = Understander(
-            NluClient(http, url, TOKEN), taxonomy, lexicon, identifier, threshold
+            NluClient(http, url, TOKEN),
+            taxonomy=taxonomy,
+            lexicon=lexicon,
+            identifier=identifier,
+            threshold=settings.nlu_fallback_threshold,
+            escalation_weight=settings.nlu_escalation_weight,
+            clarify_below=settings.nlu_clarify_threshold,
         )
         return by_language(await predict(understander, examples), taxonomy)
 
@@ -143,7 +150,7 @@ async def run_report(
     taxonomy: Taxonomy,
     lexicon: SafetyLexicon,
     identifier: LanguageIdentifier,
-    threshold: float,
+    settings: Settings,
     output: Path,
 ) -> str:
     """Train and score every candidate in nlu_data/configs; write docs and the baseline."""
@@ -159,7 +166,7 @@ async def run_report(
                 taxonomy=taxonomy,
                 lexicon=lexicon,
                 identifier=identifier,
-                threshold=threshold,
+                settings=settings,
                 examples=examples,
             )
             bare = await evaluate_server(
@@ -167,7 +174,7 @@ async def run_report(
                 taxonomy=taxonomy,
                 lexicon=SafetyLexicon([]),
                 identifier=identifier,
-                threshold=threshold,
+                settings=settings,
                 examples=examples,
             )
         finally:

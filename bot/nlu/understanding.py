@@ -21,6 +21,7 @@ class Understanding:
     source: str  # "model", "safety_net", "safety_net_only" (model down) or "none"
     alternatives: list[str] = field(default_factory=list)
     nlu_available: bool = True
+    confident: bool = True  # below the clarifying threshold the bot asks before answering
 
 
 class Understander:
@@ -29,17 +30,22 @@ class Understander:
     def __init__(
         self,
         client: NluClient,
+        *,
         taxonomy: Taxonomy,
         lexicon: SafetyLexicon,
         identifier: LanguageIdentifier,
         threshold: float,
+        escalation_weight: float = 0.3,
+        clarify_below: float = 0.3,
     ) -> None:
-        """Keep the parts; nothing is loaded here."""
+        """Keep the parts (thresholds explained in the README's settings table)."""
         self._client = client
         self._taxonomy = taxonomy
         self._lexicon = lexicon
         self._identifier = identifier
         self._threshold = threshold
+        self._escalation_weight = escalation_weight
+        self._clarify_below = clarify_below
 
     async def understand(self, text: str, preferred: str | None = None) -> Understanding:
         """Return intent, language and escalation flags for a cleaned message."""
@@ -51,10 +57,7 @@ class Understander:
         if parse is not None:
             ranked = [(n, c) for n, c in parse.ranking if self._taxonomy.get(n)]
             alternatives = [n for n, _c in ranked[:3]]
-            if self._taxonomy.get(parse.intent) and parse.confidence >= self._threshold:
-                intent, confidence = parse.intent, parse.confidence
-            elif ranked and ranked[0][1] >= self._threshold:
-                intent, confidence = ranked[0]
+            intent, confidence = self._pick(ranked)
         source = "model" if parse is not None else "none"
         known = self._taxonomy.get(intent)
         if known is None or not known.escalate:
@@ -72,4 +75,21 @@ class Understander:
             source=source,
             alternatives=alternatives,
             nlu_available=parse is not None,
+            confident=confidence >= self._clarify_below,
         )
+
+    def _pick(self, ranked: list[tuple[str, float]]) -> tuple[str, float]:
+        """Return the top intent, or the likeliest escalating one when escalation is likely."""
+        if not ranked or ranked[0][1] < self._threshold:
+            return FALLBACK_INTENT, ranked[0][1] if ranked else 0.0
+        escalating = [(n, c) for n, c in ranked if self._is_escalating(n)]
+        if escalating and not self._is_escalating(ranked[0][0]):
+            weight = sum(c for _n, c in escalating)
+            if weight >= self._escalation_weight:
+                return escalating[0]
+        return ranked[0]
+
+    def _is_escalating(self, name: str) -> bool:
+        """Tell whether an intent hands the message to a caseworker."""
+        known = self._taxonomy.get(name)
+        return bool(known and known.escalate)
