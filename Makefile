@@ -12,7 +12,7 @@ LANGS := en ne bn id ms tl km my ur hi si vi
 MO_FILES := $(foreach l,$(LANGS),translations/$(l)/LC_MESSAGES/messages.mo)
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck pytest train translations nlu-report clean
+.PHONY: setup run test lint typecheck validate-nlu pytest train translations nlu-report bench clean
 
 setup: $(VENV)/.installed $(NLU_VENV)/.installed $(MO_FILES)
 
@@ -51,6 +51,10 @@ run: train
 	$(BIN)/saathi db upgrade
 	$(BIN)/saathi run
 
+validate-nlu: $(NLU_VENV)/.installed
+	cd nlu_data && RASA_TELEMETRY_ENABLED=false ../$(NLU_VENV)/bin/rasa data validate \
+	  --data data --config config.yml --domain domain.yml
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check bot tests
 	$(BIN)/ruff format --check bot tests
@@ -61,7 +65,7 @@ typecheck: $(VENV)/.installed
 pytest: train
 	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck validate-nlu pytest
 
 clean:
 	rm -rf $(VENV) $(NLU_VENV) nlu_data/models $(MO_FILES)

@@ -103,7 +103,7 @@ def cmd_nlu_serve(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_nlu_report(settings: Settings, _args: argparse.Namespace) -> int:
     """Compare the candidate pipelines on the held-out set and record the figures."""
     folder = settings.nlu_project_dir
-    output = folder.parent / "docs" / "nlu-results.md"
+    output = folder.parent / "docs" / "nlu.md"
     text = asyncio.run(
         report.run_report(
             app.nlu_project(settings),
@@ -175,7 +175,7 @@ def parser() -> argparse.ArgumentParser:
     nlu_train = nlu.add_parser("train", help="train the Rasa model if data or config changed")
     nlu_train.add_argument("--force", action="store_true")
     nlu.add_parser("serve", help="run the Rasa server")
-    nlu.add_parser("report", help="compare pipelines on the held-out set (docs/nlu-results.md)")
+    nlu.add_parser("report", help="compare pipelines on the held-out set (writes docs/nlu.md)")
     db = sub.add_parser("db").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply database migrations")
     kb = sub.add_parser("kb").add_subparsers(dest="kb_command", required=True)

@@ -71,8 +71,19 @@ class FakeBotApi:
             }
         )
 
-    def inject_button(self, user: int, data: str) -> None:
-        """Queue a button press (callback query) from a user."""
+    def inject_button(
+        self, user: int, data: str, chat: int | None = None, thread: int | None = None
+    ) -> None:
+        """Queue a button press (callback query) from a user, in a private chat or a group."""
+        where = chat if chat is not None else user
+        message: dict[str, Any] = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": "menu",
+            "chat": {"id": where, "type": "private" if where > 0 else "supergroup"},
+        }
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
         self._push(
             {
                 "callback_query": {
@@ -80,15 +91,26 @@ class FakeBotApi:
                     "chat_instance": "ci",
                     "data": data,
                     "from": {"id": user, "is_bot": False, "first_name": "W"},
-                    "message": {
-                        "message_id": 1,
-                        "date": int(time.time()),
-                        "chat": {"id": user, "type": "private"},
-                        "text": "menu",
-                    },
+                    "message": message,
                 }
             }
         )
+
+    def inject_group_text(self, chat: int, user: int, text: str, thread: int | None = None) -> None:
+        """Queue a message written by a member of a group (in a forum topic if given)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._messages),
+            "date": int(time.time()),
+            "text": text,
+            "from": {"id": user, "is_bot": False, "first_name": "C"},
+            "chat": {"id": chat, "type": "supergroup", "is_forum": True, "title": "cw"},
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if thread is not None:
+            message.update(message_thread_id=thread, is_topic_message=True)
+        self._push({"message": message})
 
     def _push(self, update: dict[str, Any]) -> None:
         """Add an update and wake long polls."""

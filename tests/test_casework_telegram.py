@@ -77,7 +77,7 @@ async def test_case_gets_a_topic_is_taken_and_relayed_both_ways(bot: BotProcess)
         await asyncio.sleep(0.1)
     resolved = next(b for b in outcomes if ":resolved:" in b)
     api.inject_button(CASEWORKER, resolved, chat=CASEWORKERS, thread=thread)
-    await api.wait_for(7, WORKER)
+    await api.wait_for(8, WORKER)  # after the acknowledgement of the worker's own reply
     assert "closed" in api.sent(WORKER)[-1]["text"]
     assert not any("first contact done" in c["text"] for c in api.sent(WORKER))
 

@@ -14,7 +14,14 @@ from bot.nlu.client import NluClient
 from bot.nlu.evaluation import Prediction, Scores, by_language
 from bot.nlu.langid import LanguageIdentifier
 from bot.nlu.safety import SafetyLexicon
-from bot.nlu.service import NluProject, RunningServer, port_is_free, start_server
+from bot.nlu.service import (
+    NluProject,
+    RunningServer,
+    needs_training,
+    port_is_free,
+    start_server,
+    training_seconds,
+)
 from bot.nlu.training_data import language_files, read_examples
 from bot.nlu.understanding import Understander
 from bot.settings import Settings
@@ -54,6 +61,14 @@ def train_candidate(project: NluProject, config: Path, out: Path) -> tuple[Path,
         capture_output=True,
     )
     return out / f"{config.stem}.tar.gz", time.monotonic() - started
+
+
+def candidate_model(project: NluProject, config: Path, chosen: str) -> tuple[Path, float]:
+    """Reuse the up-to-date production model for the chosen config; train the others."""
+    recorded = training_seconds(project)
+    if config.read_text() == chosen and not needs_training(project) and recorded is not None:
+        return project.model_path, recorded
+    return train_candidate(project, config, scratch())
 
 
 def _free_port() -> int:
@@ -158,7 +173,7 @@ async def run_report(
     chosen = (project.folder / "config.yml").read_text()
     sections = [f"Held-out examples: {len(examples)} (nlu_data/heldout, never trained on).\n"]
     for config in sorted((project.folder / "configs").glob("*.yml")):
-        model, seconds = train_candidate(project, config, scratch())
+        model, seconds = candidate_model(project, config, chosen)
         server, url = serve_model(project, model)
         try:
             full = await evaluate_server(
@@ -185,5 +200,14 @@ async def run_report(
         if mark:
             write_baseline(project.folder / "baseline.json", full)
     text = "\n".join(sections)
-    output.write_text(text, encoding="utf-8")
+    replace_between_markers(output, text)
     return text
+
+
+def replace_between_markers(path: Path, text: str) -> None:
+    """Put text between the results markers of a markdown file, keeping the rest."""
+    start, end = "<!-- results: written by `make nlu-report` -->", "<!-- end of results -->"
+    page = path.read_text(encoding="utf-8") if path.exists() else f"{start}\n{end}\n"
+    head, _, rest = page.partition(start)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{start}\n{text}\n{end}{tail}", encoding="utf-8")

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "saathi-nlu"
 FINGERPRINT_FILE = ".fingerprint"
+SECONDS_FILE = ".training-seconds"
 
 
 class NluServiceError(RuntimeError):
@@ -93,11 +94,19 @@ def train(project: NluProject, force: bool = False) -> bool:
         "--fixed-model-name",
         MODEL_NAME,
     ]
+    started = time.monotonic()
     result = subprocess.run(command, cwd=project.folder, env=_rasa_env(), check=False)
     if result.returncode != 0 or not project.model_path.exists():
         raise NluServiceError(f"rasa train nlu failed with exit code {result.returncode}")
     (project.model_path.parent / FINGERPRINT_FILE).write_text(stamp + "\n")
+    (project.model_path.parent / SECONDS_FILE).write_text(f"{time.monotonic() - started:.1f}\n")
     return True
+
+
+def training_seconds(project: NluProject) -> float | None:
+    """Return how long the current model took to train, if recorded."""
+    path = project.model_path.parent / SECONDS_FILE
+    return float(path.read_text()) if path.exists() else None
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -1,0 +1,37 @@
+"""Held-out accuracy and escalation recall must not fall below the figures in docs/nlu.md."""
+
+import json
+
+import pytest
+
+from bot.intents import load_taxonomy
+from bot.nlu import report
+from bot.nlu.langid import build_identifier
+from bot.nlu.safety import load_lexicon
+from bot.paths import project_root
+from bot.settings import Settings
+from tests.conftest import TOKEN
+
+NLU = project_root() / "nlu_data"
+TOLERANCE = 0.005  # rounding only: training is seeded, so the figures repeat
+
+
+@pytest.mark.integration
+async def test_heldout_figures_hold(nlu_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report, "TOKEN", TOKEN)
+    baseline = json.loads((NLU / "baseline.json").read_text())
+    table = await report.evaluate_server(
+        nlu_url,
+        taxonomy=load_taxonomy(NLU / "intents.yaml"),
+        lexicon=load_lexicon(NLU / "safety_lexicon"),
+        identifier=build_identifier(NLU / "data" / "nlu"),
+        settings=Settings(_env_file=None),  # type: ignore[call-arg]
+        examples=report.heldout(NLU / "heldout"),
+    )
+    for language, recorded in baseline.items():
+        scores = table[language]
+        assert scores.accuracy >= recorded["accuracy"] - TOLERANCE, language
+        assert scores.escalation_recall >= recorded["escalation_recall"] - TOLERANCE, language
+        assert scores.urgent_recall >= recorded["urgent_recall"] - TOLERANCE, language
+        assert scores.false_escalation <= recorded["false_escalation"] + TOLERANCE, language
+        assert scores.language_id >= recorded["language_id"] - TOLERANCE, language
