@@ -70,5 +70,8 @@ test: lint typecheck validate-nlu pytest
 clean:
 	rm -rf $(VENV) $(NLU_VENV) nlu_data/models $(MO_FILES)
 
+bench: train
+	$(BIN)/python -m tests.bench
+
 nlu-report: setup
 	$(BIN)/saathi nlu report

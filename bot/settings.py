@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     caseworker_languages: dict[str, str] = Field(default_factory=dict)
     reannounce_minutes: float = 15.0
     user_messages_per_minute: int = 20
+    telegram_flood_limit: bool = True
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"

@@ -29,6 +29,7 @@ class FakeBotApi:
     updates: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     chat_faults: dict[int, list[Fault]] = field(default_factory=dict)
+    sent_times: dict[int, list[float]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -106,7 +107,7 @@ class FakeBotApi:
             "chat": {"id": chat, "type": "supergroup", "is_forum": True, "title": "cw"},
         }
         if text.startswith("/"):
-            length = len(text.split()[0])
+            length = len(text.split(maxsplit=1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         if thread is not None:
             message.update(message_thread_id=thread, is_topic_message=True)
@@ -138,6 +139,8 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await _params(request)
         self.calls.append((method, params))
+        if method == "sendMessage":
+            self.sent_times.setdefault(int(params["chat_id"]), []).append(time.monotonic())
         chat = params.get("chat_id")
         faults = self.faults.get(method) or (
             self.chat_faults.get(int(chat)) if chat is not None else None

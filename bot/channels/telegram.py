@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot import app
 from bot.channels import caseworker_handlers as cw
 from bot.channels.casework_telegram import Delivery
+from bot.channels.ordering import PerChatUpdateProcessor
 from bot.channels.rate_limit import UserRateLimiter
 from bot.channels.telegram_context import SaathiApp, SaathiContext
 from bot.engine.dialogue import DialogueEngine
@@ -255,16 +256,18 @@ def build_application(settings: Settings) -> SaathiApp:
             ops.close()
         await stack.aclose()
 
-    application: SaathiApp = (
+    builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .context_types(ContextTypes(context=SaathiContext))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor(64))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    if settings.telegram_flood_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
+    application: SaathiApp = builder.build()
     private = filters.ChatType.PRIVATE
     staff = filters.Chat(chat_id=list(cw.groups(settings)))
     application.add_handler(TypeHandler(Update, throttle), group=-1)
