@@ -108,6 +108,20 @@ def fresh_database(kind: str, folder: Path) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def drop_bench_databases() -> None:
+    """Drop the PostgreSQL databases the benchmark created."""
+    admin = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        names = connection.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE 'saathi_bench_%'")
+        ).scalars()
+        for name in list(names):
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def report(label: str, values: list[float], seconds: float) -> None:
     """Print one line of figures."""
     print(
@@ -173,6 +187,7 @@ def main() -> None:
             asyncio.run(run(kind, url, server.process.pid, args))
     finally:
         server.stop()
+        drop_bench_databases()
 
 
 if __name__ == "__main__":
