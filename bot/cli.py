@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -196,9 +197,15 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 }
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    """Turn SIGTERM into SystemExit, so a Rasa server we started is stopped on the way out."""
+    raise SystemExit(143)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one saathi command and return its exit code."""
     args = parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     key = " ".join(x for x in (args.command, getattr(args, f"{args.command}_command", None)) if x)
     try:
         settings = Settings()
