@@ -12,7 +12,7 @@ LANGS := en ne bn id ms tl km my ur hi si vi
 MO_FILES := $(foreach l,$(LANGS),translations/$(l)/LC_MESSAGES/messages.mo)
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup run test lint typecheck validate-nlu pytest train translations nlu-report bench clean
+.PHONY: setup run test lint typecheck validate-nlu pytest train translations nlu-report bench deploy-check clean
 
 setup: $(VENV)/.installed $(NLU_VENV)/.installed $(MO_FILES)
 
@@ -33,7 +33,7 @@ $(NLU_VENV)/.installed: nlu_data/requirements.txt
 	touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile --statistics --use-fuzzy -D messages -d translations -l $* 2>&1 | tail -1
+	$(BIN)/pybabel compile --statistics -D messages -d translations -l $* 2>&1 | tail -1
 	@test -f $@
 
 # Re-extract the interface strings from the code, merge them into every catalog, compile.
@@ -69,6 +69,14 @@ test: lint typecheck validate-nlu pytest
 
 clean:
 	rm -rf $(VENV) $(NLU_VENV) nlu_data/models $(MO_FILES)
+
+# Validate docker-compose.yml (Debian's docker-compose when no `docker compose` plugin exists).
+deploy-check:
+	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
+	elif command -v docker-compose >/dev/null; then compose=docker-compose; \
+	else apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null && compose=docker-compose; fi; \
+	POSTGRES_PASSWORD=check NLU_TOKEN=check TELEGRAM_BOT_TOKEN=check CASE_ENCRYPTION_KEY=check \
+	  $$compose -f docker-compose.yml config -q && echo "docker-compose.yml is valid"
 
 bench: train
 	$(BIN)/python -m tests.bench

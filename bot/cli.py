@@ -2,13 +2,14 @@
 
 import argparse
 import asyncio
+import datetime as dt
 import signal
 import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from bot import app
+from bot import app, casework
 from bot.channels import terminal
 from bot.engine.render import COUNTRIES
 from bot.knowledge.loader import KnowledgeError, coverage_gaps, load_knowledge_base
@@ -17,7 +18,7 @@ from bot.nlu.langid import LANGUAGES, build_identifier
 from bot.nlu.safety import load_lexicon
 from bot.nlu.service import NluServiceError, nlu_server, train
 from bot.settings import Settings
-from bot.storage.db import make_engine, upgrade
+from bot.storage.db import make_engine, make_sessions, upgrade
 
 
 def _serve_nlu(settings: Settings) -> AbstractContextManager[bool]:
@@ -119,6 +120,30 @@ def cmd_nlu_report(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the anonymised monthly counts for advocacy (counts below 5 suppressed)."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with make_sessions(engine)() as session:
+        tables = casework.monthly_report(session, month=args.month)
+    engine.dispose()
+    print(f"Saathi, {args.month} (counts below 5 are not shown)")
+    for name, counts in tables.items():
+        print(f"\nby {name}:")
+        for key, count in counts.items() or [("(nothing to show)", 0)]:
+            print(f"  {key}: {count}" if count else f"  {key}")
+    return 0
+
+
+def _month(value: str) -> str:
+    """Check a YYYY-MM month argument."""
+    try:
+        dt.datetime.strptime(value, "%Y-%m")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError("use YYYY-MM, e.g. 2026-11") from error
+    return value
+
+
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     """Apply the database migrations."""
     engine = make_engine(settings.database_url)
@@ -177,6 +202,8 @@ def parser() -> argparse.ArgumentParser:
     nlu_train.add_argument("--force", action="store_true")
     nlu.add_parser("serve", help="run the Rasa server")
     nlu.add_parser("report", help="compare pipelines on the held-out set (writes docs/nlu.md)")
+    report_parser = sub.add_parser("report", help="anonymised monthly counts for advocacy")
+    report_parser.add_argument("--month", type=_month, required=True, help="YYYY-MM")
     db = sub.add_parser("db").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply database migrations")
     kb = sub.add_parser("kb").add_subparsers(dest="kb_command", required=True)
@@ -193,6 +220,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "nlu serve": cmd_nlu_serve,
     "nlu report": cmd_nlu_report,
     "db upgrade": cmd_db_upgrade,
+    "report": cmd_report,
     "kb check": cmd_kb_check,
 }
 

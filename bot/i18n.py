@@ -5,7 +5,6 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.numbers import format_decimal
 
 from bot.nlu.langid import LANGUAGES, RTL_LANGUAGES
 
@@ -45,10 +44,6 @@ class Texts:
             return template.format(**values)
         isolated = {k: f"{_FIRST_STRONG_ISOLATE}{v}{_POP_ISOLATE}" for k, v in values.items()}
         return _RIGHT_TO_LEFT_MARK + template.format(**isolated)
-
-    def number(self, value: float) -> str:
-        """Format a number with the locale's digits and separators."""
-        return format_decimal(value, locale=self.language)
 
 
 def _catalog(folder: Path, language: str) -> gettext.GNUTranslations:

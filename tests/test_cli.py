@@ -100,3 +100,25 @@ def test_chat_without_a_model_or_server_still_answers(tmp_path: Path, sqlite_url
     assert result.returncode == 0
     assert b"NLU server unavailable" in result.stderr
     assert b"Yes, send it" in result.stdout
+
+
+def test_monthly_report_prints_suppressed_counts(sqlite_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": sqlite_url}
+    result = subprocess.run(
+        [SAATHI, "report", "--month", "2026-11"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"counts below 5 are not shown" in result.stdout
+    bad = subprocess.run(
+        [SAATHI, "report", "--month", "November"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert b"YYYY-MM" in bad.stderr
