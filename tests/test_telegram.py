@@ -3,11 +3,13 @@
 import asyncio
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.channels.telegram import split_text
-from tests.bot_process import CASEWORKERS, BotProcess, bot_env
+from tests.bot_process import CASEWORKERS, SAATHI, BotProcess, bot_env
+from tests.conftest import free_port
 from tests.fake_bot_api import FakeBotApi, Fault, start
 
 
@@ -92,3 +94,58 @@ def test_long_text_is_split_under_telegrams_limit() -> None:
     assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(
         " ", ""
     )
+
+
+@pytest.mark.integration
+async def test_webhook_mode_refuses_a_wrong_secret_token(nlu_url: str, sqlite_url: str) -> None:
+    fake = FakeBotApi()
+    runner, port = await start(fake)
+    hook_port = free_port()
+    env = bot_env(
+        port,
+        nlu_url,
+        sqlite_url,
+        Fernet.generate_key().decode(),
+        WEBHOOK_URL="https://bot.example.org/telegram",
+        WEBHOOK_SECRET="s3cret-token",
+        WEBHOOK_PORT=str(hook_port),
+    )
+    process = await asyncio.create_subprocess_exec(SAATHI, "run", env=env)
+    try:
+        for _ in range(600):
+            if any(m == "setWebhook" for m, _p in fake.calls):
+                break
+            await asyncio.sleep(0.05)
+        [hook] = [p for m, p in fake.calls if m == "setWebhook"]
+        assert hook["secret_token"] == "s3cret-token"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "text": "hello",
+                "from": {"id": 701, "is_bot": False, "first_name": "W"},
+                "chat": {"id": 701, "type": "private"},
+            },
+        }
+        url = f"http://127.0.0.1:{hook_port}/telegram"
+        async with httpx.AsyncClient() as http:
+            for _ in range(100):
+                try:
+                    wrong = await http.post(
+                        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+                    )
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+            assert wrong.status_code == 403
+            right = await http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            )
+            assert right.status_code == 200
+        await fake.wait_for(1, 701)
+        assert len(fake.sent(701)) == 1  # the refused update was not handled
+    finally:
+        process.terminate()
+        await process.wait()
+        await runner.cleanup()
