@@ -8,6 +8,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.channels.telegram import split_text
+from bot.nlu.safety import load_lexicon
+from bot.paths import project_root
 from tests.bot_process import CASEWORKERS, SAATHI, BotProcess, bot_env
 from tests.conftest import free_port
 from tests.fake_bot_api import FakeBotApi, Fault, start
@@ -149,3 +151,47 @@ async def test_webhook_mode_refuses_a_wrong_secret_token(nlu_url: str, sqlite_ur
         process.terminate()
         await process.wait()
         await runner.cleanup()
+
+
+CONVERSATIONS = [
+    ("ne", "मेरो पासपोर्ट साहुले राखेको छ"),
+    ("bn", "মালিক আমার পাসপোর্ট রেখে দিয়েছে"),
+    ("id", "paspor saya ditahan majikan, boleh gak"),
+    ("tl", "kinuha ng amo ko ang passport ko, pwede ba yun"),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("language", "question"), CONVERSATIONS)
+async def test_whole_conversation(api: FakeBotApi, language: str, question: str) -> None:
+    worker = 800 + CONVERSATIONS.index((language, question))
+    steps: list[tuple[str, str]] = [
+        ("text", "/start"),
+        ("button", f"lang:{language}"),
+        ("button", "country:MY"),
+        ("text", question),
+        ("button", "helpful:yes:passport_retention"),
+        ("text", "/language"),
+        ("button", f"lang:{language}"),
+        ("text", "zxqv wrrrk plmo"),
+        ("sticker", ""),
+        ("text", "/clear"),
+        ("text", "/delete_my_data"),
+    ]
+    for number, (kind, value) in enumerate(steps, start=1):
+        before = len(api.sent(worker))
+        if kind == "text":
+            api.inject_text(worker, value, language=language)
+        elif kind == "button":
+            api.inject_button(worker, value)
+        else:
+            api.inject_sticker(worker)
+        await api.wait_for(before + 1, worker)
+        if number == 4:
+            assert "C189 Art. 9" in api.sent(worker)[-1]["text"]
+    texts = [c["text"] for c in api.sent(worker)]
+    assert all(b.startswith("lang:") for b in buttons_of(api.sent(worker)[5]))  # /language
+    deleted = [p for m, p in api.calls if m == "deleteMessages" and int(p["chat_id"]) == worker]
+    assert deleted and len(deleted[0]["message_ids"]) >= 8
+    lexicon = load_lexicon(project_root() / "nlu_data" / "safety_lexicon")
+    assert all(lexicon.match(text.splitlines()[0]) is None for text in texts)  # discreet previews
