@@ -432,16 +432,21 @@ class DialogueEngine:
 
     def _privacy(self, t: Texts) -> Reply:
         """Explain what is stored, for how long, and who can see it."""
-        return Reply(
-            t.pgettext(
-                "privacy",
-                "Saathi keeps only your language and country of work. Your questions are not "
-                "saved. A report is saved, encrypted, only when you tell me about abuse; it is "
-                "shared with a caseworker only if you agree, or at once if your life is in danger. "
-                "Only the partner organisation's caseworkers can read it. Send /delete_my_data to "
-                "erase your profile.",
-            )
+        what = t.pgettext(
+            "privacy",
+            "Saathi keeps only your language and country of work. Your questions are not "
+            "saved. A report is saved, encrypted, only when you tell me about abuse; it is "
+            "shared with a caseworker only if you agree, or at once if your life is in danger. "
+            "Only the partner organisation's caseworkers can read it. Send /delete_my_data to "
+            "erase your profile.",
         )
+        how_long = t.pgettext(
+            "privacy",
+            "How long: your language and country are kept until you send /delete_my_data. A "
+            "report you did not agree to share is erased at once. A report you shared is kept "
+            "by the partner organisation as their case record.",
+        )
+        return Reply(f"{what}\n\n{how_long}")
 
     def _menu(self, t: Texts, text: str | None = None) -> Reply:
         """Show the topic categories with a lead sentence."""
