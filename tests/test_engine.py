@@ -3,9 +3,11 @@
 import pytest
 from sqlalchemy import select
 
+from bot import app
 from bot.engine.dialogue import DialogueEngine
 from bot.engine.types import Message
 from bot.storage.models import Case, OutboxMessage
+from tests.conftest import dead_url, make_settings
 
 
 def msg(user: str, text: str = "", **fields: str) -> Message:
@@ -139,3 +141,21 @@ async def test_delete_my_data_erases_the_profile(offline_engine: DialogueEngine)
     assert outcome.language == "bn"
     fresh = await offline_engine.handle(msg("w8", command="help"))
     assert fresh.language == "en"  # the chosen language is gone with the profile
+
+
+async def test_a_case_also_reaches_the_group_of_the_workers_country_of_origin(
+    sqlite_url: str,
+) -> None:
+    settings = make_settings(sqlite_url, dead_url()).model_copy(
+        update={"caseworker_groups": {"MY": -100, "origin:NP": -300}}
+    )
+    async with app.open_engine(settings) as engine:
+        await onboard(engine, "w9", "ne", "MY")
+        asked = await engine.handle(msg("w9", command="origin"))
+        assert "origin:NP" in [b.payload for row in asked.replies[0].buttons for b in row]
+        await engine.handle(msg("w9", button="origin:NP"))
+        await engine.handle(msg("w9", "please help he beat me again"))
+        await engine.handle(msg("w9", button="consent:yes"))
+        rows = sorted((r.destination, r.payload["kind"]) for r in outbox(engine))
+        assert rows == [("-100", "case_opened"), ("-300", "case_copy")]
+        assert cases(engine)[0].country_of_origin == "NP"

@@ -109,6 +109,7 @@ class Delivery:
         """Deliver one row; raise DeliveryError to have it retried."""
         handlers = {
             "case_opened": self._opened,
+            "case_copy": self._copy,
             "to_caseworkers": self._to_group,
             "reannounce": self._reannounce,
             "case_taken": self._to_worker,
@@ -167,6 +168,13 @@ class Delivery:
         await asyncio.to_thread(
             self._save, case.id, root_message_id=sent.message_id, announced_at=casework.now()
         )
+
+    async def _copy(self, item: DueItem) -> None:
+        """Tell the group of the worker's country of origin about the case (no buttons)."""
+        case, _user, _events = self._load(item.case_id)
+        group = int(item.destination)
+        words = self.parts.cipher.decrypt(case.report).decode() if case.report else ""
+        await self.bot.send_message(group, summary(self.texts_for_group(group), case, words))
 
     async def _to_group(self, item: DueItem) -> None:
         """Relay a worker's message or file into the case's thread."""

@@ -46,6 +46,7 @@ COMMANDS = (
     "delete_my_data",
     "mycase",
     "clear",
+    "origin",
 )
 CASEWORKER_COMMANDS = ("cases", "case", "note", "close")
 
@@ -205,6 +206,7 @@ def command_descriptions(t: Texts) -> list[tuple[str, str]]:
         ("language", t.pgettext("command", "Change the language")),
         ("country", t.pgettext("command", "Change your country of work")),
         ("mycase", t.pgettext("command", "See your case with a caseworker")),
+        ("origin", t.pgettext("command", "Tell me your home country (optional)")),
         ("privacy", t.pgettext("command", "What is stored and who sees it")),
         ("clear", t.pgettext("command", "Delete my messages in this chat")),
         ("delete_my_data", t.pgettext("command", "Erase your profile")),

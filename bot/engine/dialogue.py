@@ -132,6 +132,8 @@ class DialogueEngine:
                 return [render.language_picker(t, hint if hint in LANGUAGES else None)]
             case "country":
                 return [render.country_picker(t)]
+            case "origin":
+                return [render.origin_picker(t)]
             case "privacy":
                 return [self._privacy(t)]
             case "delete_my_data":
@@ -169,6 +171,9 @@ class DialogueEngine:
             user.country = None if value == "XX" else value
             user.state = "ready"
             return [self._welcome(t)]
+        if kind == "origin" and (value in render.ORIGINS or value == "XX"):
+            user.origin = None if value == "XX" else value
+            return [Reply(t.pgettext("feedback", "Thank you for telling me."))]
         if kind == "cat" and value in render.CATEGORY_ORDER:
             return [render.topic_menu(t, self.parts.kb, value)]
         if kind == "topic" and value in self.parts.kb.topics:
@@ -312,8 +317,12 @@ class DialogueEngine:
     def _open(self, turn: Turn, case: Case) -> None:
         """Open a case: queue the caseworker notification and count it for the monthly report."""
         user = turn.user
+        handling = self.parts.routing.destination(user.country)
         repository.open_case(
-            turn.session, case=case, destination=self.parts.routing.destination(user.country)
+            turn.session,
+            case=case,
+            destination=handling,
+            also=self.parts.routing.origin_copies(user.origin, handling),
         )
         casework.count_usage(
             turn.session,

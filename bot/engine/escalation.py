@@ -34,6 +34,11 @@ class Routing:
         chat = self.groups.get(country or "", self.default_group)
         return str(chat) if chat is not None else "unrouted"
 
+    def origin_copies(self, origin: str | None, handling: str) -> tuple[str, ...]:
+        """Return the group configured for the worker's country of origin, if another one."""
+        chat = self.groups.get(f"origin:{origin}") if origin else None
+        return (str(chat),) if chat is not None and str(chat) != handling else ()
+
 
 def urgent_first(t: Texts, kb: KnowledgeBase, intent: str, country: str | None) -> Reply:
     """Return the first reply to an urgent report: care, then emergency contacts."""

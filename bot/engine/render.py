@@ -7,6 +7,7 @@ from bot.knowledge.schema import Referral, Topic, TopicText
 from bot.nlu.langid import LANGUAGES
 
 COUNTRIES = ("MY", "HK", "SG", "TH", "SA", "AE", "QA", "KW", "JO")
+ORIGINS = ("NP", "BD", "ID", "PH", "KH", "MM", "PK", "IN", "LK", "VN")
 CATEGORY_ORDER = (
     "pay",
     "time_and_rest",
@@ -50,6 +51,21 @@ def country_picker(t: Texts) -> Reply:
     buttons.append(Button(t.pgettext("onboarding", "Another country"), "country:XX"))
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return Reply(t.pgettext("onboarding", "Which country do you work in now?"), rows)
+
+
+def origin_picker(t: Texts) -> Reply:
+    """Ask, optionally, for the worker's country of origin."""
+    buttons = [Button(country_name(c, t.language), f"origin:{c}") for c in ORIGINS]
+    buttons.append(Button(t.pgettext("onboarding", "I prefer not to say"), "origin:XX"))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return Reply(
+        t.pgettext(
+            "onboarding",
+            "Which country are you from? If you tell me, a report you share can also reach an "
+            "organisation from your home country.",
+        ),
+        rows,
+    )
 
 
 def category_menu(t: Texts, kb: KnowledgeBase, text: str) -> Reply:

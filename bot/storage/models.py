@@ -26,6 +26,7 @@ class User(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
     country: Mapped[str | None] = mapped_column(String(2))
+    origin: Mapped[str | None] = mapped_column(String(2))
     state: Mapped[str] = mapped_column(String(32), default="new")
     state_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[Created]
@@ -44,6 +45,7 @@ class Case(Base):
     urgent: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str | None] = mapped_column(String(8))
     country_of_work: Mapped[str | None] = mapped_column(String(2))
+    country_of_origin: Mapped[str | None] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(24))
     report: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[Created]

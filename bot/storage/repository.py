@@ -45,6 +45,7 @@ def add_case(
         urgent=urgent,
         language=user.language,
         country_of_work=user.country,
+        country_of_origin=user.origin,
         status=status,
         report=report,
     )
@@ -53,8 +54,10 @@ def add_case(
     return case
 
 
-def open_case(session: Session, *, case: Case, destination: str) -> OutboxMessage:
-    """Mark a case open and queue its notification for caseworkers."""
+def open_case(
+    session: Session, *, case: Case, destination: str, also: tuple[str, ...] = ()
+) -> OutboxMessage:
+    """Mark a case open and queue its notification: the handling group, then any others."""
     case.status = "open"
     case.consented_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     message = OutboxMessage(
@@ -65,6 +68,16 @@ def open_case(session: Session, *, case: Case, destination: str) -> OutboxMessag
         attempts=0,
     )
     session.add(message)
+    for other in also:
+        session.add(
+            OutboxMessage(
+                case_id=case.id,
+                idempotency_key=f"case-opened:{case.number}:{other}",
+                destination=other,
+                payload={"kind": "case_copy", "case": case.number},
+                attempts=0,
+            )
+        )
     return message
 
 
