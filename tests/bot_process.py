@@ -1,14 +1,18 @@
 """Running the real `saathi run` process against the fake Bot API server."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from tests.conftest import TOKEN, free_port
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import FakeBotApi, start
 
 SAATHI = str(Path(sys.executable).parent / "saathi")
 CASEWORKERS = -100200
@@ -61,3 +65,17 @@ def bot_env(port: int, nlu_url: str, database_url: str, key: str, **more: str) -
         "OPS_PORT": str(free_port()),
         **more,
     }
+
+
+@contextlib.asynccontextmanager
+async def running_bot(nlu_url: str, database_url: str) -> AsyncIterator[BotProcess]:
+    """Start the fake Bot API and a real `saathi run` process polling it; stop both after."""
+    api = FakeBotApi()
+    runner, port = await start(api)
+    bot = BotProcess(api, bot_env(port, nlu_url, database_url, Fernet.generate_key().decode()))
+    await bot.start()
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+        await runner.cleanup()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.bot_process import CASEWORKERS, BotProcess, bot_env
+from tests.bot_process import CASEWORKERS, BotProcess, bot_env, running_bot
 from tests.fake_bot_api import FakeBotApi, Fault, start
 
 WORKER, CASEWORKER, STRANGER = 601, 9001, 9002
@@ -15,15 +15,8 @@ WORKER, CASEWORKER, STRANGER = 601, 9001, 9002
 
 @pytest.fixture
 async def bot(nlu_url: str, sqlite_url: str) -> AsyncIterator[BotProcess]:
-    fake = FakeBotApi()
-    runner, port = await start(fake)
-    process = BotProcess(fake, bot_env(port, nlu_url, sqlite_url, Fernet.generate_key().decode()))
-    await process.start()
-    try:
+    async with running_bot(nlu_url, sqlite_url) as process:
         yield process
-    finally:
-        await process.stop()
-        await runner.cleanup()
 
 
 def buttons(call: dict[str, Any]) -> list[str]:

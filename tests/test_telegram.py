@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from bot.channels.telegram import split_text
 from bot.nlu.safety import load_lexicon
 from bot.paths import project_root
-from tests.bot_process import CASEWORKERS, SAATHI, BotProcess, bot_env
+from tests.bot_process import CASEWORKERS, SAATHI, bot_env, running_bot
 from tests.conftest import free_port
 from tests.fake_bot_api import FakeBotApi, Fault, start
 
@@ -18,15 +18,8 @@ from tests.fake_bot_api import FakeBotApi, Fault, start
 @pytest.fixture
 async def api(nlu_url: str, sqlite_url: str) -> AsyncIterator[FakeBotApi]:
     """Start the fake Bot API and a real `saathi run` process polling it."""
-    fake = FakeBotApi()
-    runner, port = await start(fake)
-    bot = BotProcess(fake, bot_env(port, nlu_url, sqlite_url, Fernet.generate_key().decode()))
-    await bot.start()
-    try:
-        yield fake
-    finally:
-        await bot.stop()
-        await runner.cleanup()
+    async with running_bot(nlu_url, sqlite_url) as bot:
+        yield bot.api
 
 
 def buttons_of(call: dict[str, object]) -> list[str]:
