@@ -11,9 +11,9 @@ from bot.engine.dialogue import DialogueEngine, EngineParts
 from bot.engine.escalation import Routing
 from bot.i18n import Catalogs
 from bot.intents import Taxonomy, load_taxonomy
-from bot.knowledge.loader import load_knowledge_base
+from bot.knowledge.loader import KnowledgeBase, KnowledgeError, coverage_gaps, load_knowledge_base
 from bot.nlu.client import NluClient
-from bot.nlu.langid import build_identifier
+from bot.nlu.langid import LANGUAGES, build_identifier
 from bot.nlu.safety import load_lexicon
 from bot.nlu.service import NluProject
 from bot.nlu.understanding import Understander
@@ -40,6 +40,19 @@ def nlu_project(settings: Settings) -> NluProject:
 def taxonomy(settings: Settings) -> Taxonomy:
     """Load the intent taxonomy."""
     return load_taxonomy(settings.nlu_project_dir / "intents.yaml")
+
+
+def knowledge(settings: Settings) -> KnowledgeBase:
+    """Load the knowledge base; every rights intent needs a topic, gaps in languages are logged."""
+    kb = load_knowledge_base(settings.knowledge_base_dir)
+    rights = taxonomy(settings).names("rights")
+    if missing := coverage_gaps(kb, rights, ["en"]):
+        raise KnowledgeError(f"{settings.knowledge_base_dir}: no topic file for {missing}")
+    if gaps := coverage_gaps(kb, rights, list(LANGUAGES)):
+        logging.getLogger(__name__).warning(
+            "knowledge base: %d topic/language pairs missing, shown in English", len(gaps)
+        )
+    return kb
 
 
 def understander(settings: Settings, http: httpx.AsyncClient) -> Understander:
@@ -78,7 +91,7 @@ async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
             yield DialogueEngine(
                 EngineParts(
                     understander=understander(settings, http),
-                    kb=load_knowledge_base(settings.knowledge_base_dir),
+                    kb=knowledge(settings),
                     taxonomy=taxonomy(settings),
                     catalogs=Catalogs(settings.translations_dir),
                     sessions=make_sessions(database),

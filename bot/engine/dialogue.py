@@ -296,7 +296,7 @@ class DialogueEngine:
             return [escalation.consent_question(t, partner)]
         self._open(turn, case)
         return [
-            escalation.urgent_first(t, kb, intent, user.country),
+            escalation.urgent_first(t, kb, intent, user),
             escalation.confirm_sent(t, case),
         ]
 
@@ -310,7 +310,7 @@ class DialogueEngine:
         if not agreed:
             case.status, case.report = "declined", b""
             repository.set_state(user, "ready")
-            return escalation.declined(t, self.parts.kb, case, user.country)
+            return escalation.declined(t, self.parts.kb, case, user)
         self._open(turn, case)
         return [escalation.confirm_sent(t, case)]
 
@@ -364,7 +364,7 @@ class DialogueEngine:
             )
         )
         if seen.urgent:
-            return [escalation.urgent_first(t, self.parts.kb, seen.intent, turn.user.country), sent]
+            return [escalation.urgent_first(t, self.parts.kb, seen.intent, turn.user), sent]
         return [sent]
 
     def _attachment(self, turn: Turn, message: Message, caption: str) -> list[Reply]:

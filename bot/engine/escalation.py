@@ -40,7 +40,7 @@ class Routing:
         return (str(chat),) if chat is not None and str(chat) != handling else ()
 
 
-def urgent_first(t: Texts, kb: KnowledgeBase, intent: str, country: str | None) -> Reply:
+def urgent_first(t: Texts, kb: KnowledgeBase, intent: str, user: User) -> Reply:
     """Return the first reply to an urgent report: care, then emergency contacts."""
     if intent == "self_harm":
         opening = t.pgettext(
@@ -50,7 +50,9 @@ def urgent_first(t: Texts, kb: KnowledgeBase, intent: str, country: str | None) 
     else:
         opening = t.pgettext("escalation", "Thank you for telling me. Your safety comes first.")
     call = t.pgettext("escalation", "If you can, call one of these numbers now:")
-    return Reply("\n".join([opening, call, render.contacts(t, kb, country, URGENT_KINDS)]))
+    return Reply(
+        "\n".join([opening, call, render.contacts(t, kb, user.country, URGENT_KINDS, user.origin)])
+    )
 
 
 def consent_question(t: Texts, partner: str) -> Reply:
@@ -109,7 +111,7 @@ def confirm_sent(t: Texts, case: Case) -> Reply:
     )
 
 
-def declined(t: Texts, kb: KnowledgeBase, case: Case, country: str | None) -> list[Reply]:
+def declined(t: Texts, kb: KnowledgeBase, case: Case, user: User) -> list[Reply]:
     """Tell the worker nothing was shared, and give the rights answer and contacts."""
     replies = [
         Reply(
@@ -122,8 +124,8 @@ def declined(t: Texts, kb: KnowledgeBase, case: Case, country: str | None) -> li
     ]
     topic = DECLINED_TOPIC.get(case.category)
     if topic in kb.topics:
-        replies.append(render.answer(t, kb, topic, country))
-    people = render.contacts(t, kb, country, SUPPORT_KINDS)
+        replies.append(render.answer(t, kb, topic, user.country))
+    people = render.contacts(t, kb, user.country, SUPPORT_KINDS, user.origin)
     replies.append(
         Reply(
             t.pgettext("contacts", "These organisations can also help you:") + "\n" + people,

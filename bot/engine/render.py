@@ -4,6 +4,7 @@ from bot.engine.types import Button, Reply
 from bot.i18n import Texts, country_name, language_name
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Referral, Topic, TopicText
+from bot.knowledge.tokens import format_tokens
 from bot.nlu.langid import LANGUAGES
 
 COUNTRIES = ("MY", "HK", "SG", "TH", "SA", "AE", "QA", "KW", "JO")
@@ -115,9 +116,10 @@ def answer(t: Texts, kb: KnowledgeBase, name: str, country: str | None) -> Reply
     )
     if note:
         where = country_name(country or "", t.language)
+        note = format_tokens(note, t.language)
         lines.append(t.fill(t.pgettext("answer", "In {country}: {note}"), country=where, note=note))
-    lines += [text.answer, "", t.pgettext("answer", "What you can do:")]
-    lines += [f"• {step}" for step in text.steps]
+    lines += [format_tokens(text.answer, t.language), "", t.pgettext("answer", "What you can do:")]
+    lines += [f"• {format_tokens(step, t.language)}" for step in text.steps]
     keys = list(topic.citations) + (
         topic.countries[country].citations if country in topic.countries else []
     )
@@ -140,24 +142,31 @@ def answer(t: Texts, kb: KnowledgeBase, name: str, country: str | None) -> Reply
     return Reply("\n".join(lines), buttons)
 
 
-def contact_line(t: Texts, entry: Referral) -> str:
+def contact_line(t: Texts, entry: Referral, *, abroad: bool = False) -> str:
     """Return one contact as a short line: name, phone and what they do."""
-    reach = " / ".join(
-        x for x in (entry.phone, entry.whatsapp and f"WhatsApp {entry.whatsapp}") if x
-    )
+    phone = (entry.phone_from_abroad or entry.phone) if abroad else entry.phone
+    reach = " / ".join(x for x in (phone, entry.whatsapp and f"WhatsApp {entry.whatsapp}") if x)
     line = f"• {entry.name}: {reach}" if reach else f"• {entry.name}"
     if entry.caution:
         line += "\n  " + t.fill(t.pgettext("contacts", "Note: {caution}"), caution=entry.caution)
     return line
 
 
-def contacts(t: Texts, kb: KnowledgeBase, country: str | None, kinds: tuple[str, ...]) -> str:
-    """Return the sourced contacts of the worker's country of work, or a general line."""
-    entries = kb.contacts(country, kinds)
-    if not entries:
+def contacts(
+    t: Texts,
+    kb: KnowledgeBase,
+    country: str | None,
+    kinds: tuple[str, ...],
+    origin: str | None = None,
+) -> str:
+    """Return the sourced contacts of the country of work and home helplines, or a general line."""
+    local = kb.contacts(country, kinds)
+    home = kb.contacts(origin, ("helpline",)) if origin and origin != country else []
+    if not local and not home:
         return t.pgettext(
             "contacts",
             "In danger, call the emergency number of the country you are in, or go to a "
             "safe public place and ask for help.",
         )
-    return "\n".join(contact_line(t, e) for e in entries)
+    lines = [contact_line(t, e) for e in local]
+    return "\n".join(lines + [contact_line(t, e, abroad=True) for e in home])

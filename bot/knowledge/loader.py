@@ -15,7 +15,9 @@ from bot.knowledge.schema import (
     Referral,
     Registry,
     Topic,
+    TopicText,
 )
+from bot.knowledge.tokens import token_error, tokens
 
 Model = TypeVar("Model", bound=BaseModel)
 CITABLE = frozenset({"V", "S"})
@@ -96,6 +98,30 @@ def _check_topic(path: Path, topic: Topic, citations: dict[str, Citation]) -> No
                     f"{path}: field languages.{language}.country_notes.{country}: "
                     f"longer than {NOTE_LIMIT} characters"
                 )
+    _check_tokens(path, topic)
+
+
+def _token_fields(text: TopicText) -> dict[str, str]:
+    """Return the fields of a topic text that may hold tokens, by field path."""
+    fields = {"answer": text.answer}
+    fields |= {f"steps.{i}": step for i, step in enumerate(text.steps)}
+    fields |= {f"country_notes.{c}": note for c, note in text.country_notes.items()}
+    return fields
+
+
+def _check_tokens(path: Path, topic: Topic) -> None:
+    """Check that tokens are well formed and every language keeps the English ones."""
+    if "en" not in topic.languages:
+        raise KnowledgeError(f"{path}: field languages.en: English is required")
+    english = _token_fields(topic.languages["en"])
+    for language, text in topic.languages.items():
+        for field, value in _token_fields(text).items():
+            where = f"{path}: field languages.{language}.{field}"
+            for token in tokens(value):
+                if (error := token_error(token)) is not None:
+                    raise KnowledgeError(f"{where}: {error}")
+            if field in english and sorted(tokens(value)) != sorted(tokens(english[field])):
+                raise KnowledgeError(f"{where}: must keep the tokens {tokens(english[field])}")
 
 
 def load_knowledge_base(folder: Path) -> KnowledgeBase:

@@ -76,6 +76,7 @@ class Referral(Strict):
     kind: Literal["emergency", "helpline", "labour_department", "ngo", "embassy"]
     name: str
     phone: str | None = None
+    phone_from_abroad: str | None = None
     whatsapp: str | None = None
     email: str | None = None
     url: str | None = None
