@@ -40,7 +40,8 @@ class NluProject:
     def inputs(self) -> list[Path]:
         """Return the files whose content decides the model: config, data, Rasa pins."""
         data = sorted((self.folder / "data").rglob("*.yml"))
-        return [self.folder / "config.yml", self.folder / "requirements.txt", *data]
+        fixed = ["config.yml", "requirements.txt", "saathi_components.py"]
+        return [*(self.folder / name for name in fixed), *data]
 
 
 def fingerprint(project: NluProject) -> str:
