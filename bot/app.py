@@ -100,6 +100,7 @@ async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
                     metrics=Metrics(),
                     routing=Routing(settings.caseworker_groups, settings.default_caseworker_group),
                     partners=settings.partner_names,
+                    database_patience=settings.database_retry_seconds,
                 )
             )
     finally:

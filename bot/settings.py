@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     partner_names: dict[str, str] = Field(default_factory=dict)
     caseworker_languages: dict[str, str] = Field(default_factory=dict)
     reannounce_minutes: float = 15.0
+    database_retry_seconds: float = 300.0
     user_messages_per_minute: int = 20
     telegram_flood_limit: bool = True
     webhook_url: str | None = None

@@ -34,8 +34,8 @@ class FakeBotApi:
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def inject_text(self, user: int, text: str, language: str | None = None) -> None:
-        """Queue a private text message from a user."""
+    def text_update(self, user: int, text: str, language: str | None = None) -> dict[str, Any]:
+        """Return an update carrying a private text message from a user."""
         sender = {"id": user, "is_bot": False, "first_name": "W", "language_code": language}
         message = {
             "message_id": next(self._messages),
@@ -47,7 +47,11 @@ class FakeBotApi:
         if text.startswith("/"):
             length = len(text.split(maxsplit=1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        self._push({"message": message})
+        return {"update_id": next(self._ids), "message": message}
+
+    def inject_text(self, user: int, text: str, language: str | None = None) -> None:
+        """Queue a private text message from a user."""
+        self._push(self.text_update(user, text, language))
 
     def inject_sticker(self, user: int) -> None:
         """Queue a sticker from a user."""
@@ -72,10 +76,10 @@ class FakeBotApi:
             }
         )
 
-    def inject_button(
+    def button_update(
         self, user: int, data: str, chat: int | None = None, thread: int | None = None
-    ) -> None:
-        """Queue a button press (callback query) from a user, in a private chat or a group."""
+    ) -> dict[str, Any]:
+        """Return an update carrying a button press, in a private chat or a group."""
         where = chat if chat is not None else user
         message: dict[str, Any] = {
             "message_id": 1,
@@ -85,17 +89,20 @@ class FakeBotApi:
         }
         if thread is not None:
             message.update(message_thread_id=thread, is_topic_message=True)
-        self._push(
-            {
-                "callback_query": {
-                    "id": str(next(self._messages)),
-                    "chat_instance": "ci",
-                    "data": data,
-                    "from": {"id": user, "is_bot": False, "first_name": "W"},
-                    "message": message,
-                }
-            }
-        )
+        query = {
+            "id": str(next(self._messages)),
+            "chat_instance": "ci",
+            "data": data,
+            "from": {"id": user, "is_bot": False, "first_name": "W"},
+            "message": message,
+        }
+        return {"update_id": next(self._ids), "callback_query": query}
+
+    def inject_button(
+        self, user: int, data: str, chat: int | None = None, thread: int | None = None
+    ) -> None:
+        """Queue a button press (callback query) from a user, in a private chat or a group."""
+        self._push(self.button_update(user, data, chat, thread))
 
     def inject_group_text(self, chat: int, user: int, text: str, thread: int | None = None) -> None:
         """Queue a message written by a member of a group (in a forum topic if given)."""
@@ -114,8 +121,10 @@ class FakeBotApi:
         self._push({"message": message})
 
     def _push(self, update: dict[str, Any]) -> None:
-        """Add an update and wake long polls."""
-        self.updates.append({"update_id": next(self._ids), **update})
+        """Add an update (numbering it when it has no id yet) and wake long polls."""
+        if "update_id" not in update:
+            update = {"update_id": next(self._ids), **update}
+        self.updates.append(update)
         self._arrived.set()
 
     def sent(self, chat: int | None = None) -> list[dict[str, Any]]:

@@ -1,10 +1,12 @@
 """The dialogue engine: routes a Message to onboarding, answers, menus or an escalation."""
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import casework
@@ -35,9 +37,11 @@ class EngineParts:
     partners: dict[str, str]
     signing_key: bytes
     metrics: Metrics
+    database_patience: float = 300.0  # seconds to keep retrying while the database is down
 
 
 SENT_REMEMBERED = 100
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,9 +69,24 @@ class DialogueEngine:
         understanding = None
         if message.button is None and message.command is None and message.attachment is None:
             understanding = await self.parts.understander.understand(text)
-        outcome = await asyncio.to_thread(self._respond, message, text, understanding)
+        outcome = await self._respond_once_the_database_answers(message, text, understanding)
         self._measure(message, outcome, time.perf_counter() - started)
         return outcome
+
+    async def _respond_once_the_database_answers(
+        self, message: Message, text: str, seen: Understanding | None
+    ) -> Outcome:
+        """Answer; while the database is unreachable, wait and try again (nothing was committed)."""
+        delay, deadline = 0.5, time.monotonic() + self.parts.database_patience
+        while True:
+            try:
+                return await asyncio.to_thread(self._respond, message, text, seen)
+            except OperationalError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning("database unreachable; retrying the message in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     def _measure(self, message: Message, outcome: Outcome, seconds: float) -> None:
         """Count the message, its intent and any case opened; record the latency."""
