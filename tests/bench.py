@@ -68,18 +68,24 @@ async def closed_loop(api: FakeBotApi, workers: int, rounds: int) -> list[float]
     return [x for r in results for x in r]
 
 
-async def open_loop(api: FakeBotApi, rate: float, seconds: float) -> tuple[int, int, float]:
-    """Offer messages at a fixed rate; return offered, answered and the time to drain."""
-    chats = list(range(20_000, 20_000 + int(rate * seconds)))
+async def open_loop(
+    api: FakeBotApi, rate: float, seconds: float, first_chat: int
+) -> tuple[int, list[float], float]:
+    """Offer new workers' messages at a fixed rate; return offered, latencies and drain time."""
+    chats = list(range(first_chat, first_chat + int(rate * seconds)))
+    offered_at: dict[int, float] = {}
     started = time.monotonic()
     for index, chat in enumerate(chats):
+        offered_at[chat] = time.monotonic()
         api.inject_text(chat, QUESTIONS[index % len(QUESTIONS)])
         await asyncio.sleep(max(0.0, started + (index + 1) / rate - time.monotonic()))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and sum(1 for c in chats if api.sent(c)) < len(chats):
-        await asyncio.sleep(0.1)
-    answered = sum(1 for c in chats if api.sent(c))
-    return len(chats), answered, time.monotonic() - started
+        await asyncio.sleep(0.05)
+    latencies = [
+        (api.sent_times[c][0] - offered_at[c]) * 1000 for c in chats if api.sent_times.get(c)
+    ]
+    return len(chats), latencies, time.monotonic() - started
 
 
 async def engine_only(database_url: str, nlu_url: str, count: int) -> list[float]:
@@ -154,11 +160,14 @@ async def run(kind: str, nlu_url: str, rasa_pid: int, args: argparse.Namespace) 
         report(
             f"[{kind}] closed loop, {args.workers} workers", latencies, time.monotonic() - started
         )
-        sustained = len(latencies) / (time.monotonic() - started)
-        offered, answered, took = await open_loop(api, 3 * sustained, args.seconds)
+        offered, latencies, took = await open_loop(api, args.rate, args.seconds, 20_000)
+        report(f"[{kind}] open loop at {args.rate:.0f}/s for {args.seconds:.0f} s", latencies, took)
+        print(f"[{kind}]   {len(latencies)} of {offered} answered")
+        offered, latencies, took = await open_loop(api, 3 * args.rate, args.seconds, 60_000)
         print(
-            f"[{kind}] open loop at 3x ({3 * sustained:.0f}/s for {args.seconds:.0f} s): "
-            f"{answered} of {offered} answered, all drained after {took:.1f} s"
+            f"[{kind}] open loop at 3x ({3 * args.rate:.0f}/s for {args.seconds:.0f} s): "
+            f"{len(latencies)} of {offered} answered, all drained after {took:.1f} s; "
+            f"latency ms p50 {percentile(latencies, 0.5):.0f} p95 {percentile(latencies, 0.95):.0f}"
         )
         assert bot.process is not None
         print(
@@ -178,6 +187,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=100, help="messages/s of the open loop")
     parser.add_argument("--engine-count", type=int, default=500)
     args = parser.parse_args()
     url = f"http://127.0.0.1:{free_port()}"
