@@ -39,6 +39,7 @@ def test_money_and_dates_are_written_for_the_readers_locale() -> None:
     assert format_tokens(token, "id") == "RM1.700 from 1 Agustus 2025"
     assert format_tokens(token, "ms") == "RM1,700 from 1 Ogos 2025"
     assert format_tokens("{money:HKD:5100}", "vi") == "5.100\xa0HK$"
+    assert format_tokens("{date:2025-08-01}", "si") == "2025-08-01"
 
 
 def test_hong_kong_wage_answer_shows_the_formatted_amount_and_no_token() -> None:

@@ -10,6 +10,9 @@ from babel.numbers import format_currency, get_currency_symbol
 TOKEN = re.compile(r"\{(money|date):([^{}]*)\}")
 # The symbol workers see on payslips and price tags in the country that issues the currency.
 LOCAL_SYMBOLS = {"MYR": "RM", "HKD": "HK$", "SGD": "S$", "QAR": "QR", "SAR": "SR", "AED": "AED"}
+# Babel 2.19 (CLDR 47) writes Sinhala months with the traditional names (August is නිකිණි),
+# which workers may misread as another month: Sinhala dates are written with numbers instead.
+DATE_FORMATS = {"si": "short"}
 
 
 def tokens(text: str) -> list[str]:
@@ -52,7 +55,8 @@ def format_tokens(text: str, language: str) -> str:
     def one(match: re.Match[str]) -> str:
         kind, value = match.groups()
         if kind == "date":
-            return format_date(dt.date.fromisoformat(value), format="long", locale=locale)
+            day = dt.date.fromisoformat(value)
+            return format_date(day, format=DATE_FORMATS.get(language, "long"), locale=locale)
         return _money(value, locale)
 
     return TOKEN.sub(one, text)
