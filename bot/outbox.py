@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import Case, OutboxMessage
@@ -97,6 +98,8 @@ async def deliver_forever(
     while True:
         try:
             await deliver_due(sessions, deliver)
-        except Exception:  # the loop must survive a database outage
+        except OperationalError:
+            log.warning("outbox delivery round skipped: the database is unreachable")
+        except Exception:  # the loop must survive whatever one round meets
             log.exception("outbox delivery round failed")
         await asyncio.sleep(interval)

@@ -52,7 +52,7 @@ def postgres_url() -> Iterator[str]:
     """Create a throw-away schema-free database on the real PostgreSQL server."""
     base = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     name = f"saathi_test_{uuid.uuid4().hex[:10]}"
-    admin: Engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin: Engine = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     yield base.rsplit("/", 1)[0] + "/" + name

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from bot.intents import load_taxonomy
+from bot.nlu import families
 from bot.nlu.training_data import language_files, read_examples
 from bot.paths import project_root
 
@@ -79,3 +80,10 @@ def test_no_example_is_labelled_with_two_intents_across_languages() -> None:
         for text, intent in read_examples(path):
             labels.setdefault(text.lower(), set()).add(intent)
     assert {t: v for t, v in labels.items() if len(v) > 1} == {}
+
+
+@pytest.mark.parametrize("code", sorted(language_files(NLU / "heldout")))
+def test_script_routing_sends_each_language_to_its_family_model(code: str) -> None:
+    texts = [t for t, _i in read_examples(NLU / "heldout" / f"{code}.yml")]
+    routed = [families.family_of_text(t) == families.family_of_code(code) for t in texts]
+    assert sum(routed) / len(routed) > 0.97, code

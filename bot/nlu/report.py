@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 
 from bot.intents import Taxonomy
+from bot.nlu import families
 from bot.nlu.client import NluClient
 from bot.nlu.evaluation import Prediction, Scores, by_language
 from bot.nlu.langid import LanguageIdentifier
@@ -117,6 +118,27 @@ async def evaluate_server(
     examples: list[tuple[str, str, str]],
 ) -> dict[str, Scores]:
     """Score the held-out set against a running server with the given safety lexicon."""
+    predictions = await predictions_from_server(
+        url,
+        taxonomy=taxonomy,
+        lexicon=lexicon,
+        identifier=identifier,
+        settings=settings,
+        examples=examples,
+    )
+    return by_language(predictions, taxonomy)
+
+
+async def predictions_from_server(
+    url: str,
+    *,
+    taxonomy: Taxonomy,
+    lexicon: SafetyLexicon,
+    identifier: LanguageIdentifier,
+    settings: Settings,
+    examples: list[tuple[str, str, str]],
+) -> list[Prediction]:
+    """Run the held-out examples through the real Understander against a running server."""
     async with httpx.AsyncClient(timeout=10) as http:
         understander = Understander(
             NluClient(http, url, TOKEN),
@@ -127,7 +149,7 @@ async def evaluate_server(
             escalation_weight=settings.nlu_escalation_weight,
             clarify_below=settings.nlu_clarify_threshold,
         )
-        return by_language(await predict(understander, examples), taxonomy)
+        return await predict(understander, examples)
 
 
 def markdown(title: str, table: dict[str, Scores], training_seconds: float | None) -> str:
@@ -199,9 +221,50 @@ async def run_report(
         sections.append(markdown(f"{config.stem}, model alone (no lexicon)", bare, None))
         if mark:
             write_baseline(project.folder / "baseline.json", full)
+    sections.append(
+        await family_section(
+            project,
+            examples,
+            taxonomy=taxonomy,
+            lexicon=lexicon,
+            identifier=identifier,
+            settings=settings,
+        )
+    )
     text = "\n".join(sections)
     replace_between_markers(output, text)
     return text
+
+
+async def family_section(
+    project: NluProject,
+    examples: list[tuple[str, str, str]],
+    *,
+    taxonomy: Taxonomy,
+    lexicon: SafetyLexicon,
+    identifier: LanguageIdentifier,
+    settings: Settings,
+) -> str:
+    """Train the chosen config once per script family and score it, messages routed by script."""
+    config = project.folder / "config.yml"
+    models, seconds = families.train_families(project, config, scratch())
+    predictions: list[Prediction] = []
+    for family, model in models.items():
+        mine = [e for e in examples if families.family_of_text(e[1]) == family]
+        server, url = serve_model(project, model)
+        try:
+            predictions += await predictions_from_server(
+                url,
+                taxonomy=taxonomy,
+                lexicon=lexicon,
+                identifier=identifier,
+                settings=settings,
+                examples=mine,
+            )
+        finally:
+            server.stop()
+    title = "config.yml, one model per script family (routed by script), model and safety lexicon"
+    return markdown(title, by_language(predictions, taxonomy), seconds)
 
 
 def replace_between_markers(path: Path, text: str) -> None:
