@@ -22,6 +22,8 @@ from bot.settings import Settings
 from bot.storage.crypto import resolve_key, signing_key
 from bot.storage.db import make_engine, make_sessions, upgrade
 
+HTTP_POOL_SIZE = 16  # connections to the NLU server, and to the Bot API (bot/channels/telegram.py)
+
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at the configured level; message text and user ids are never logged."""
@@ -72,7 +74,9 @@ def understander(settings: Settings, http: httpx.AsyncClient) -> Understander:
 @contextlib.asynccontextmanager
 async def open_http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """Open the HTTP client used for the NLU server."""
-    async with httpx.AsyncClient(timeout=settings.nlu_timeout_seconds) as http:
+    # httpcore checks every pooled connection on each request: a small pool keeps that cheap.
+    limits = httpx.Limits(max_connections=HTTP_POOL_SIZE, max_keepalive_connections=HTTP_POOL_SIZE)
+    async with httpx.AsyncClient(timeout=settings.nlu_timeout_seconds, limits=limits) as http:
         yield http
 
 

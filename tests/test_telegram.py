@@ -81,6 +81,16 @@ async def test_abuse_report_reaches_caseworkers_after_consent_despite_a_429(
     assert len(topics) == 3  # 429 (retried after retry_after), 502 (backed off), success
 
 
+@pytest.mark.integration
+async def test_an_answer_that_meets_a_bad_gateway_is_sent_again(api: FakeBotApi) -> None:
+    worker = 504
+    api.chat_faults[worker] = [Fault(502)]
+    api.inject_text(worker, "/start")
+    await api.wait_for(2, worker)
+    failed, delivered = api.sent(worker)
+    assert failed["text"] == delivered["text"]
+
+
 def test_long_text_is_split_under_telegrams_limit() -> None:
     text = ("line of an answer " * 30 + "\n") * 20
     parts = split_text(text)

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
+from telegram import Message as TgMessage
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -36,6 +37,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TELEGRAM_LIMIT = 4096
+SEND_ATTEMPTS = 4
+SEND_TIMEOUT_SECONDS = 30.0
 COMMANDS = (
     "start",
     "language",
@@ -90,9 +93,28 @@ async def send_replies(update: Update, context: SaathiContext, outcome: Outcome)
         parts = split_text(reply.text)
         for index, part in enumerate(parts):
             markup = keyboard(reply) if index == len(parts) - 1 else None
-            message = await context.bot.send_message(chat.id, part, reply_markup=markup)
+            message = await send_with_retries(context, chat.id, part, markup)
             sent.append(message.message_id)
     await context.engine.record_sent(CHANNEL, str(user.id), sent)
+
+
+async def send_with_retries(
+    context: SaathiContext, chat: int, text: str, markup: InlineKeyboardMarkup | None
+) -> TgMessage:
+    """Send one message; on a time-out or network error try again, so no answer is lost.
+
+    A time-out may hide a message that did arrive: a worker may then get one answer twice,
+    which is better than none.
+    """
+    for attempt in range(1, SEND_ATTEMPTS):
+        try:
+            return await context.bot.send_message(chat, text, reply_markup=markup)
+        except BadRequest:
+            raise  # a subclass of NetworkError that trying again will not cure
+        except NetworkError:  # time-outs and lost connections
+            log.warning("sendMessage failed, attempt %d of %d", attempt, SEND_ATTEMPTS)
+            await asyncio.sleep(2**attempt)
+    return await context.bot.send_message(chat, text, reply_markup=markup)
 
 
 def to_message(update: Update, **fields: Any) -> Message:
@@ -264,6 +286,8 @@ def build_application(settings: Settings) -> SaathiApp:
         .base_url(settings.telegram_base_url)
         .context_types(ContextTypes(context=SaathiContext))
         .concurrent_updates(PerChatUpdateProcessor(64))
+        .connection_pool_size(app.HTTP_POOL_SIZE)
+        .pool_timeout(SEND_TIMEOUT_SECONDS)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
