@@ -21,7 +21,7 @@ REAL = project_root() / "nlu_data"
 
 def copy_project(tmp_path: Path) -> NluProject:
     folder = tmp_path / "nlu"
-    for name in ("config.yml", "requirements.txt"):
+    for name in ("config.yml", "requirements.txt", "saathi_components.py"):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REAL / name, folder / name)
     (folder / "data" / "nlu").mkdir(parents=True)
@@ -49,6 +49,10 @@ def test_training_is_needed_only_when_data_or_config_change(tmp_path: Path) -> N
     fake_trained(project)
     with (project.folder / "config.yml").open("a") as config:
         config.write("# changed\n")
+    assert needs_training(project)
+    fake_trained(project)
+    with (project.folder / "saathi_components.py").open("a") as components:
+        components.write("# changed\n")
     assert needs_training(project)
 
 
