@@ -1,11 +1,13 @@
-"""Held-out accuracy and escalation recall must not fall below the figures in docs/nlu.md."""
+"""The production model: held-out figures hold (docs/nlu.md), and accents do not change a parse."""
 
 import json
 
+import httpx
 import pytest
 
 from bot.intents import load_taxonomy
 from bot.nlu import report
+from bot.nlu.client import NluClient
 from bot.nlu.langid import build_identifier
 from bot.nlu.safety import load_lexicon
 from bot.paths import project_root
@@ -35,3 +37,15 @@ async def test_heldout_figures_hold(nlu_url: str, monkeypatch: pytest.MonkeyPatc
         assert scores.urgent_recall >= recorded["urgent_recall"] - TOLERANCE, language
         assert scores.false_escalation <= recorded["false_escalation"] + TOLERANCE, language
         assert scores.language_id >= recorded["language_id"] - TOLERANCE, language
+
+
+@pytest.mark.integration
+async def test_vietnamese_is_read_alike_with_and_without_diacritics(nlu_url: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        client = NluClient(http, nlu_url, TOKEN)
+        marked = await client.parse("chủ giữ hộ chiếu của em không trả lại")
+        plain = await client.parse("chu giu ho chieu cua em khong tra lai")
+    assert marked is not None
+    assert plain is not None
+    assert marked.ranking == plain.ranking
+    assert marked.ranking[0][0] == "passport_retention"

@@ -77,8 +77,14 @@ class NgramClassifier:
         self._counts: dict[str, Counter[str]] = {}
         for text, label in samples:
             self._counts.setdefault(label, Counter()).update(_features(text))
-        self._totals = {label: sum(c.values()) for label, c in self._counts.items()}
-        self._vocabulary = len({f for c in self._counts.values() for f in c})
+        vocabulary = len({f for c in self._counts.values() for f in c})
+        totals = {label: sum(c.values()) + vocabulary for label, c in self._counts.items()}
+        # Log-probabilities with add-one smoothing, computed once: scoring is then lookups.
+        self._logp = {
+            label: {f: math.log((n + 1) / totals[label]) for f, n in counts.items()}
+            for label, counts in self._counts.items()
+        }
+        self._unseen = {label: math.log(1 / total) for label, total in totals.items()}
 
     @property
     def labels(self) -> list[str]:
@@ -90,8 +96,8 @@ class NgramClassifier:
         feats = _features(text)
         logs: dict[str, float] = {}
         for label in labels:
-            counts, total = self._counts[label], self._totals[label] + self._vocabulary
-            logs[label] = sum(math.log((counts[f] + 1) / total) for f in feats)
+            logp, unseen = self._logp[label], self._unseen[label]
+            logs[label] = sum(logp.get(f, unseen) for f in feats)
         top = max(logs.values())
         exp = {label: math.exp(value - top) for label, value in logs.items()}
         norm = sum(exp.values())

@@ -28,6 +28,16 @@ class SafetyMatch:
     language: str
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """One lexicon phrase: its category, language file, lower-cased text and compiled pattern."""
+
+    intent: str
+    language: str
+    text: str
+    pattern: re.Pattern[str]
+
+
 def _pattern(phrase: str) -> re.Pattern[str]:
     """Compile a phrase: at word boundaries when it is ASCII, as a plain substring otherwise."""
     escaped = re.escape(phrase.lower())
@@ -39,26 +49,27 @@ def _pattern(phrase: str) -> re.Pattern[str]:
 class SafetyLexicon:
     """Per-language lists of unmistakable abuse and danger phrases."""
 
-    def __init__(self, entries: list[tuple[str, str, re.Pattern[str]]]) -> None:
-        """Keep (intent, language, pattern) triples, most urgent category first."""
-        self._entries = sorted(entries, key=lambda e: CATEGORIES.index(e[0]))
+    def __init__(self, phrases: list[Phrase]) -> None:
+        """Keep the phrases, most urgent category first."""
+        self._phrases = sorted(phrases, key=lambda p: CATEGORIES.index(p.intent))
 
     def __len__(self) -> int:
         """Return the number of phrases."""
-        return len(self._entries)
+        return len(self._phrases)
 
     def match(self, text: str) -> SafetyMatch | None:
         """Return the most urgent category whose phrase occurs in text, or None."""
         lowered = " ".join(text.lower().split())
-        for intent, language, pattern in self._entries:
-            if pattern.search(lowered):
-                return SafetyMatch(intent, language)
+        for phrase in self._phrases:
+            # The substring test is cheap, and the pattern cannot match without it.
+            if phrase.text in lowered and phrase.pattern.search(lowered):
+                return SafetyMatch(phrase.intent, phrase.language)
         return None
 
 
 def load_lexicon(folder: Path) -> SafetyLexicon:
     """Read every <language>.yml lexicon file of a folder."""
-    entries: list[tuple[str, str, re.Pattern[str]]] = []
+    entries: list[Phrase] = []
     for path in sorted(folder.glob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         phrases = data.get("phrases")
@@ -67,7 +78,7 @@ def load_lexicon(folder: Path) -> SafetyLexicon:
         for intent, items in phrases.items():
             if intent not in CATEGORIES:
                 raise LexiconError(f"{path}: unknown category {intent!r} in 'phrases'")
-            for phrase in items or []:
-                if str(phrase).strip():
-                    entries.append((intent, path.stem, _pattern(str(phrase).strip())))
+            for item in items or []:
+                if text := " ".join(str(item).lower().split()):
+                    entries.append(Phrase(intent, path.stem, text, _pattern(text)))
     return SafetyLexicon(entries)
