@@ -80,7 +80,7 @@ async def open_loop(
         api.inject_text(chat, QUESTIONS[index % len(QUESTIONS)])
         await asyncio.sleep(max(0.0, started + (index + 1) / rate - time.monotonic()))
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and sum(1 for c in chats if api.sent(c)) < len(chats):
+    while time.monotonic() < deadline and sum(1 for c in chats if c in api.sent_times) < len(chats):
         await asyncio.sleep(0.05)
     latencies = [
         (api.sent_times[c][0] - offered_at[c]) * 1000 for c in chats if api.sent_times.get(c)
