@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def _enable_sqlite_foreign_keys(connection: Any, _record: Any) -> None:
-    """Make SQLite enforce foreign keys, as PostgreSQL does."""
+def _configure_sqlite(connection: Any, _record: Any) -> None:
+    """Enforce foreign keys, as PostgreSQL does; write-ahead log, so readers never wait."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # every commit is still synced (synchronous=FULL)
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 
@@ -22,7 +24,7 @@ def make_engine(url: str) -> Engine:
     """Create an engine with a pre-pinged pool; SQLite may be used from worker threads."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
