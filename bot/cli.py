@@ -109,11 +109,13 @@ def cmd_nlu_report(settings: Settings, _args: argparse.Namespace) -> int:
     text = asyncio.run(
         report.run_report(
             app.nlu_project(settings),
-            taxonomy=app.taxonomy(settings),
-            lexicon=load_lexicon(folder / "safety_lexicon"),
-            identifier=build_identifier(folder / "data" / "nlu"),
-            settings=settings,
-            output=output,
+            report.Evaluation(
+                taxonomy=app.taxonomy(settings),
+                lexicon=load_lexicon(folder / "safety_lexicon"),
+                identifier=build_identifier(folder / "data" / "nlu"),
+                settings=settings,
+            ),
+            output,
         )
     )
     print(text)

@@ -22,14 +22,13 @@ TOLERANCE = 0.005  # rounding only: training is seeded, so the figures repeat
 async def test_heldout_figures_hold(nlu_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(report, "TOKEN", TOKEN)
     baseline = json.loads((NLU / "baseline.json").read_text())
-    table = await report.evaluate_server(
-        nlu_url,
+    evaluation = report.Evaluation(
         taxonomy=load_taxonomy(NLU / "intents.yaml"),
         lexicon=load_lexicon(NLU / "safety_lexicon"),
         identifier=build_identifier(NLU / "data" / "nlu"),
         settings=Settings(_env_file=None),  # type: ignore[call-arg]
-        examples=report.heldout(NLU / "heldout"),
     )
+    table = await report.evaluate_server(nlu_url, evaluation, report.heldout(NLU / "heldout"))
     for language, recorded in baseline.items():
         scores = table[language]
         assert scores.accuracy >= recorded["accuracy"] - TOLERANCE, language

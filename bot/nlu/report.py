@@ -4,7 +4,7 @@ import json
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -29,6 +29,20 @@ from bot.settings import Settings
 from bot.text import clean
 
 TOKEN = "report-token"  # noqa: S105 - a throw-away server on loopback
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What a held-out message meets besides the model: taxonomy, lexicon, language id, settings."""
+
+    taxonomy: Taxonomy
+    lexicon: SafetyLexicon
+    identifier: LanguageIdentifier
+    settings: Settings
+
+    def without_lexicon(self) -> "Evaluation":
+        """Return the same evaluation with an empty safety lexicon (the model alone)."""
+        return replace(self, lexicon=SafetyLexicon([]))
 
 
 def heldout(folder: Path) -> list[tuple[str, str, str]]:
@@ -109,42 +123,24 @@ def serve_model(project: NluProject, model: Path) -> tuple[RunningServer, str]:
 
 
 async def evaluate_server(
-    url: str,
-    *,
-    taxonomy: Taxonomy,
-    lexicon: SafetyLexicon,
-    identifier: LanguageIdentifier,
-    settings: Settings,
-    examples: list[tuple[str, str, str]],
+    url: str, evaluation: Evaluation, examples: list[tuple[str, str, str]]
 ) -> dict[str, Scores]:
-    """Score the held-out set against a running server with the given safety lexicon."""
-    predictions = await predictions_from_server(
-        url,
-        taxonomy=taxonomy,
-        lexicon=lexicon,
-        identifier=identifier,
-        settings=settings,
-        examples=examples,
-    )
-    return by_language(predictions, taxonomy)
+    """Score the held-out set against a running server."""
+    predictions = await predictions_from_server(url, evaluation, examples)
+    return by_language(predictions, evaluation.taxonomy)
 
 
 async def predictions_from_server(
-    url: str,
-    *,
-    taxonomy: Taxonomy,
-    lexicon: SafetyLexicon,
-    identifier: LanguageIdentifier,
-    settings: Settings,
-    examples: list[tuple[str, str, str]],
+    url: str, evaluation: Evaluation, examples: list[tuple[str, str, str]]
 ) -> list[Prediction]:
     """Run the held-out examples through the real Understander against a running server."""
+    settings = evaluation.settings
     async with httpx.AsyncClient(timeout=10) as http:
         understander = Understander(
             NluClient(http, url, TOKEN),
-            taxonomy=taxonomy,
-            lexicon=lexicon,
-            identifier=identifier,
+            taxonomy=evaluation.taxonomy,
+            lexicon=evaluation.lexicon,
+            identifier=evaluation.identifier,
             threshold=settings.nlu_fallback_threshold,
             escalation_weight=settings.nlu_escalation_weight,
             clarify_below=settings.nlu_clarify_threshold,
@@ -181,15 +177,7 @@ def scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="saathi-nlu-report-"))
 
 
-async def run_report(
-    project: NluProject,
-    *,
-    taxonomy: Taxonomy,
-    lexicon: SafetyLexicon,
-    identifier: LanguageIdentifier,
-    settings: Settings,
-    output: Path,
-) -> str:
+async def run_report(project: NluProject, evaluation: Evaluation, output: Path) -> str:
     """Train and score every candidate in nlu_data/configs; write docs and the baseline."""
     examples = heldout(project.folder / "heldout")
     chosen = (project.folder / "config.yml").read_text()
@@ -198,22 +186,8 @@ async def run_report(
         model, seconds = candidate_model(project, config, chosen)
         server, url = serve_model(project, model)
         try:
-            full = await evaluate_server(
-                url,
-                taxonomy=taxonomy,
-                lexicon=lexicon,
-                identifier=identifier,
-                settings=settings,
-                examples=examples,
-            )
-            bare = await evaluate_server(
-                url,
-                taxonomy=taxonomy,
-                lexicon=SafetyLexicon([]),
-                identifier=identifier,
-                settings=settings,
-                examples=examples,
-            )
+            full = await evaluate_server(url, evaluation, examples)
+            bare = await evaluate_server(url, evaluation.without_lexicon(), examples)
         finally:
             server.stop()
         mark = " (chosen: nlu_data/config.yml)" if config.read_text() == chosen else ""
@@ -221,29 +195,14 @@ async def run_report(
         sections.append(markdown(f"{config.stem}, model alone (no lexicon)", bare, None))
         if mark:
             write_baseline(project.folder / "baseline.json", full)
-    sections.append(
-        await family_section(
-            project,
-            examples,
-            taxonomy=taxonomy,
-            lexicon=lexicon,
-            identifier=identifier,
-            settings=settings,
-        )
-    )
+    sections.append(await family_section(project, evaluation, examples))
     text = "\n".join(sections)
     replace_between_markers(output, text)
     return text
 
 
 async def family_section(
-    project: NluProject,
-    examples: list[tuple[str, str, str]],
-    *,
-    taxonomy: Taxonomy,
-    lexicon: SafetyLexicon,
-    identifier: LanguageIdentifier,
-    settings: Settings,
+    project: NluProject, evaluation: Evaluation, examples: list[tuple[str, str, str]]
 ) -> str:
     """Train the chosen config once per script family and score it, messages routed by script."""
     config = project.folder / "config.yml"
@@ -253,18 +212,11 @@ async def family_section(
         mine = [e for e in examples if families.family_of_text(e[1]) == family]
         server, url = serve_model(project, model)
         try:
-            predictions += await predictions_from_server(
-                url,
-                taxonomy=taxonomy,
-                lexicon=lexicon,
-                identifier=identifier,
-                settings=settings,
-                examples=mine,
-            )
+            predictions += await predictions_from_server(url, evaluation, mine)
         finally:
             server.stop()
     title = "config.yml, one model per script family (routed by script), model and safety lexicon"
-    return markdown(title, by_language(predictions, taxonomy), seconds)
+    return markdown(title, by_language(predictions, evaluation.taxonomy), seconds)
 
 
 def replace_between_markers(path: Path, text: str) -> None:
