@@ -59,12 +59,10 @@ class Understander:
             alternatives = [n for n, _c in ranked[:3]]
             intent, confidence = self._pick(ranked)
         source = "model" if parse is not None else "none"
-        known = self._taxonomy.get(intent)
-        if known is None or not known.escalate:
-            hit = self._lexicon.match(text)
-            if hit is not None:
-                intent, confidence = hit.intent, 1.0
-                source = "safety_net" if parse is not None else "safety_net_only"
+        hit = self._lexicon.match(text)
+        if hit is not None and self._outranks(hit.intent, intent):
+            intent, confidence = hit.intent, 1.0
+            source = "safety_net" if parse is not None else "safety_net_only"
         flags = self._taxonomy.get(intent)
         return Understanding(
             intent=intent,
@@ -88,6 +86,21 @@ class Understander:
             if weight >= self._escalation_weight:
                 return escalating[0]
         return ranked[0]
+
+    def _outranks(self, hit: str, predicted: str) -> bool:
+        """Tell whether a lexicon hit should replace the model's intent.
+
+        It does when the model would not escalate at all, and when the hit is urgent (danger
+        now, self-harm) but the model's escalating intent is not: urgency is never lowered.
+        """
+        if not self._is_escalating(predicted):
+            return True
+        return self._is_urgent(hit) and not self._is_urgent(predicted)
+
+    def _is_urgent(self, name: str) -> bool:
+        """Tell whether an intent shows emergency contacts first."""
+        known = self._taxonomy.get(name)
+        return bool(known and known.urgent)
 
     def _is_escalating(self, name: str) -> bool:
         """Tell whether an intent hands the message to a caseworker."""
