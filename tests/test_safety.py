@@ -1,10 +1,16 @@
-"""The safety lexicon: word boundaries for Latin script, substrings otherwise, priorities."""
+"""The safety lexicon: word boundaries for Latin script, substrings otherwise, priorities,
+and how a hit combines with the model's intent (with Rasa's answer fixed, to test the rule)."""
 
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bot.intents import load_taxonomy
+from bot.nlu.client import NluClient
+from bot.nlu.langid import build_identifier
 from bot.nlu.safety import LexiconError, load_lexicon
+from bot.nlu.understanding import Understander, Understanding
 from bot.paths import project_root
 
 
@@ -48,3 +54,43 @@ def test_project_lexicon_loads_for_every_language() -> None:
     lexicon = load_lexicon(folder)
     assert len(lexicon) > 100
     assert {p.stem.split("-")[0] for p in folder.glob("*.yml")} >= {"en", "ne", "bn", "id"}
+
+
+def rasa_answering(intent: str) -> httpx.MockTransport:
+    """Return a transport that answers /model/parse as Rasa would, always with one intent."""
+
+    def reply(_request: httpx.Request) -> httpx.Response:
+        ranking = [{"name": intent, "confidence": 0.9}, {"name": "greet", "confidence": 0.1}]
+        return httpx.Response(200, json={"intent": ranking[0], "intent_ranking": ranking})
+
+    return httpx.MockTransport(reply)
+
+
+async def understand_with(intent: str, text: str) -> Understanding:
+    """Understand text while the model's top intent is fixed."""
+    nlu = project_root() / "nlu_data"
+    async with httpx.AsyncClient(transport=rasa_answering(intent)) as http:
+        understander = Understander(
+            NluClient(http, "http://rasa.test", "token"),
+            taxonomy=load_taxonomy(nlu / "intents.yaml"),
+            lexicon=load_lexicon(nlu / "safety_lexicon"),
+            identifier=build_identifier(nlu / "data" / "nlu"),
+            threshold=0.1,
+        )
+        return await understander.understand(text)
+
+
+async def test_a_self_harm_phrase_makes_an_abuse_report_urgent() -> None:
+    seen = await understand_with("report_physical_abuse", "she beats me, i want to kill myself")
+    assert (seen.intent, seen.urgent, seen.source) == ("self_harm", True, "safety_net")
+
+
+async def test_the_lexicon_never_lowers_urgency() -> None:
+    seen = await understand_with("report_emergency", "he beat me and is breaking the door")
+    assert (seen.intent, seen.urgent, seen.source) == ("report_emergency", True, "model")
+
+
+async def test_a_calm_prediction_is_escalated_by_an_abuse_phrase() -> None:
+    seen = await understand_with("rest_day", "no day off and madam beat me yesterday")
+    assert seen.escalate
+    assert seen.source == "safety_net"
