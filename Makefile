@@ -56,8 +56,8 @@ validate-nlu: $(NLU_VENV)/.installed
 	  --data data --config config.yml --domain domain.yml
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check bot tests
-	$(BIN)/ruff format --check bot tests
+	$(BIN)/ruff check bot tests nlu_data/saathi_components.py
+	$(BIN)/ruff format --check bot tests nlu_data/saathi_components.py
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy

@@ -25,9 +25,7 @@ def _column_major(classifier: LogisticRegression) -> None:
         classifier.coef_ = np.asfortranarray(classifier.coef_)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class FastLogisticRegressionClassifier(LogisticRegressionClassifier):
     """Rasa's logistic-regression intent classifier, with weights laid out for fast parsing."""
 
@@ -66,9 +64,7 @@ def fold_latin_diacritics(text: Text) -> Text:
     return unicodedata.normalize("NFC", "".join(kept)).replace("đ", "d").replace("Đ", "D")
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class LatinDiacriticFolder(GraphComponent):
     """Put before the tokenizer: folds Latin diacritics in training and at parse time alike."""
 
