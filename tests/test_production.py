@@ -115,7 +115,8 @@ async def two_workers(
         yield api, first_port, second_port
     finally:
         for process in (first, second):
-            process.terminate()
+            if process.returncode is None:
+                process.terminate()
             await process.wait()
         await runner.cleanup()
 

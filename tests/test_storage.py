@@ -1,11 +1,13 @@
 """Storage on SQLite and on the real PostgreSQL server: migrations, cases and the outbox."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage import repository
-from bot.storage.db import make_sessions, upgrade
+from bot.storage.db import make_engine, make_sessions, upgrade
 from bot.storage.models import Case, OutboxMessage, User
 
 
@@ -83,3 +85,15 @@ def test_erasing_a_user_keeps_shared_cases_and_drops_unshared_ones(migrated: Eng
         cases = session.scalars(select(Case)).all()
         assert [(c.number, c.user_id, c.status) for c in cases] == [(shared.number, None, "open")]
         assert session.get(User, user.id) is None
+
+
+@pytest.mark.postgres
+def test_workers_starting_together_migrate_one_after_the_other(postgres_url: str) -> None:
+    engines = [make_engine(postgres_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(len(engines)) as pool:
+            list(pool.map(upgrade, engines))  # raises if two migrations collided
+        assert "cases" in inspect(engines[0]).get_table_names()
+    finally:
+        for engine in engines:
+            engine.dispose()

@@ -5,10 +5,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK = 0x5AA7_4109  # the advisory lock id Saathi's migrations hold on PostgreSQL
 
 
 def _configure_sqlite(connection: Any, _record: Any) -> None:
@@ -35,9 +36,12 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every Alembic migration to the database behind engine."""
+    """Apply every Alembic migration; workers starting together on PostgreSQL take turns."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends: a second worker waits, then finds it done.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
