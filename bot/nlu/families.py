@@ -1,8 +1,6 @@
 """The per-script-family candidate of `make nlu-report`: one model per script, messages routed."""
 
 import shutil
-import subprocess
-import time
 from pathlib import Path
 
 from bot.nlu.langid import script_of
@@ -17,6 +15,7 @@ FAMILIES = {
     "brahmic-other": ("km", "my", "si"),
 }
 LATIN = "latin"
+FAMILY_NAMES = (LATIN, *FAMILIES)
 
 
 def family_of_code(code: str) -> str:
@@ -46,16 +45,3 @@ def family_data(project: NluProject, family: str, folder: Path) -> Path:
         if family_of_code(code) == family:
             shutil.copy(path, folder / path.name)
     return folder
-
-
-def train_families(project: NluProject, config: Path, out: Path) -> tuple[dict[str, Path], float]:
-    """Train one model per family with one config; return the models and total seconds."""
-    started, models = time.monotonic(), {}
-    for family in (LATIN, *FAMILIES):
-        data = family_data(project, family, out / f"data-{family}")
-        name = f"{config.stem}-{family}"
-        command = [str(project.rasa_bin), "train", "nlu", "--config", str(config)]
-        command += ["--nlu", str(data), "--out", str(out), "--fixed-model-name", name]
-        subprocess.run(command, cwd=project.folder, check=True, capture_output=True)
-        models[family] = out / f"{name}.tar.gz"
-    return models, time.monotonic() - started

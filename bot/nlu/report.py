@@ -54,8 +54,16 @@ def heldout(folder: Path) -> list[tuple[str, str, str]]:
     ]
 
 
-def train_candidate(project: NluProject, config: Path, out: Path) -> tuple[Path, float]:
-    """Train one candidate config into out; return the model path and seconds taken."""
+def train_candidate(
+    project: NluProject,
+    config: Path,
+    out: Path,
+    *,
+    data: Path | None = None,
+    name: str | None = None,
+) -> tuple[Path, float]:
+    """Train one config (on data/nlu, or another data folder) into out; return model and seconds."""
+    name = name or config.stem
     started = time.monotonic()
     subprocess.run(
         [
@@ -65,17 +73,17 @@ def train_candidate(project: NluProject, config: Path, out: Path) -> tuple[Path,
             "--config",
             str(config),
             "--nlu",
-            "data/nlu",
+            str(data or "data/nlu"),
             "--out",
             str(out),
             "--fixed-model-name",
-            config.stem,
+            name,
         ],
         cwd=project.folder,
         check=True,
         capture_output=True,
     )
-    return out / f"{config.stem}.tar.gz", time.monotonic() - started
+    return out / f"{name}.tar.gz", time.monotonic() - started
 
 
 def candidate_model(project: NluProject, config: Path, chosen: str) -> tuple[Path, float]:
@@ -205,10 +213,12 @@ async def family_section(
     project: NluProject, evaluation: Evaluation, examples: list[tuple[str, str, str]]
 ) -> str:
     """Train the chosen config once per script family and score it, messages routed by script."""
-    config = project.folder / "config.yml"
-    models, seconds = families.train_families(project, config, scratch())
+    config, out, seconds = project.folder / "config.yml", scratch(), 0.0
     predictions: list[Prediction] = []
-    for family, model in models.items():
+    for family in families.FAMILY_NAMES:
+        data = families.family_data(project, family, out / f"data-{family}")
+        model, took = train_candidate(project, config, out, data=data, name=f"config-{family}")
+        seconds += took
         mine = [e for e in examples if families.family_of_text(e[1]) == family]
         server, url = serve_model(project, model)
         try:
