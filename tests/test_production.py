@@ -21,13 +21,8 @@ SECRET = "two-workers-secret"
 def postgres(action: str) -> None:
     """Stop or start the machine's PostgreSQL cluster and wait until it is as asked."""
     version = next(Path("/etc/postgresql").iterdir()).name
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action, "-m", "fast"]
-        if action == "stop"
-        else ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
-        check=True,
-        timeout=60,
-    )
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action]
+    subprocess.run(command + (["-m", "fast"] if action == "stop" else []), check=True, timeout=60)
     want_up = action == "start"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
