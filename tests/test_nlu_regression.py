@@ -2,7 +2,7 @@
 
 import json
 
-import httpx
+import aiohttp
 import pytest
 
 from bot.intents import load_taxonomy
@@ -40,7 +40,7 @@ async def test_heldout_figures_hold(nlu_url: str, monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.integration
 async def test_vietnamese_is_read_alike_with_and_without_diacritics(nlu_url: str) -> None:
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
         client = NluClient(http, nlu_url, TOKEN)
         marked = await client.parse("chủ giữ hộ chiếu của em không trả lại")
         plain = await client.parse("chu giu ho chieu cua em khong tra lai")

@@ -1,10 +1,13 @@
 """The safety lexicon: word boundaries for Latin script, substrings otherwise, priorities,
 and how a hit combines with the model's intent (with Rasa's answer fixed, to test the rule)."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
+from aiohttp import web
 
 from bot.intents import load_taxonomy
 from bot.nlu.client import NluClient
@@ -56,22 +59,32 @@ def test_project_lexicon_loads_for_every_language() -> None:
     assert {p.stem.split("-")[0] for p in folder.glob("*.yml")} >= {"en", "ne", "bn", "id"}
 
 
-def rasa_answering(intent: str) -> httpx.MockTransport:
-    """Return a transport that answers /model/parse as Rasa would, always with one intent."""
+@contextlib.asynccontextmanager
+async def rasa_answering(intent: str) -> AsyncIterator[str]:
+    """Serve /model/parse on loopback as Rasa would, always with one intent; yield its URL."""
 
-    def reply(_request: httpx.Request) -> httpx.Response:
+    async def reply(_request: web.Request) -> web.Response:
         ranking = [{"name": intent, "confidence": 0.9}, {"name": "greet", "confidence": 0.1}]
-        return httpx.Response(200, json={"intent": ranking[0], "intent_ranking": ranking})
+        return web.json_response({"intent": ranking[0], "intent_ranking": ranking})
 
-    return httpx.MockTransport(reply)
+    server = web.Application()
+    server.router.add_post("/model/parse", reply)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 async def understand_with(intent: str, text: str) -> Understanding:
     """Understand text while the model's top intent is fixed."""
     nlu = project_root() / "nlu_data"
-    async with httpx.AsyncClient(transport=rasa_answering(intent)) as http:
+    async with rasa_answering(intent) as url, aiohttp.ClientSession() as http:
         understander = Understander(
-            NluClient(http, "http://rasa.test", "token"),
+            NluClient(http, url, "token"),
             taxonomy=load_taxonomy(nlu / "intents.yaml"),
             lexicon=load_lexicon(nlu / "safety_lexicon"),
             identifier=build_identifier(nlu / "data" / "nlu"),

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot import app
 from bot.channels import caseworker_handlers as cw
+from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.casework_telegram import Delivery
 from bot.channels.ordering import PerChatUpdateProcessor
 from bot.channels.rate_limit import UserRateLimiter
@@ -286,8 +287,8 @@ def build_application(settings: Settings) -> SaathiApp:
         .base_url(settings.telegram_base_url)
         .context_types(ContextTypes(context=SaathiContext))
         .concurrent_updates(PerChatUpdateProcessor(64))
-        .connection_pool_size(app.HTTP_POOL_SIZE)
-        .pool_timeout(SEND_TIMEOUT_SECONDS)
+        .request(AiohttpRequest(app.HTTP_POOL_SIZE, pool_timeout=SEND_TIMEOUT_SECONDS))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

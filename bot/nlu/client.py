@@ -3,7 +3,7 @@
 import logging
 from dataclasses import dataclass, field
 
-import httpx
+import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +20,8 @@ class Parse:
 class NluClient:
     """Calls the Rasa server with a timeout; returns None (and logs once) while it is down."""
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, token: str) -> None:
-        """Use an open httpx client; the caller closes it."""
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, token: str) -> None:
+        """Use an open aiohttp session; the caller closes it."""
         self._http = http
         self._url = base_url.rstrip("/") + "/model/parse"
         self._token = token
@@ -30,12 +30,12 @@ class NluClient:
     async def parse(self, text: str) -> Parse | None:
         """Return the model's intent and ranking for text, or None when the server fails."""
         try:
-            response = await self._http.post(
+            async with self._http.post(
                 self._url, params={"token": self._token}, json={"text": text}
-            )
-            response.raise_for_status()
-            body = response.json()
-        except (httpx.HTTPError, ValueError) as error:
+            ) as response:
+                response.raise_for_status()
+                body = await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             if not self._down:
                 log.warning(
                     "NLU server unavailable (%s); using the safety net and menus",

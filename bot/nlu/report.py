@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 from bot.intents import Taxonomy
 from bot.nlu import families
@@ -143,7 +143,7 @@ async def predictions_from_server(
 ) -> list[Prediction]:
     """Run the held-out examples through the real Understander against a running server."""
     settings = evaluation.settings
-    async with httpx.AsyncClient(timeout=10) as http:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
         understander = Understander(
             NluClient(http, url, TOKEN),
             taxonomy=evaluation.taxonomy,
