@@ -12,6 +12,7 @@ from bot.engine.escalation import Routing
 from bot.i18n import Catalogs
 from bot.intents import Taxonomy, load_taxonomy
 from bot.knowledge.loader import KnowledgeBase, KnowledgeError, coverage_gaps, load_knowledge_base
+from bot.log_format import JsonFormatter
 from bot.nlu.client import NluClient
 from bot.nlu.langid import LANGUAGES, build_identifier
 from bot.nlu.safety import load_lexicon
@@ -27,10 +28,13 @@ HTTP_POOL_SIZE = 16  # connections to the NLU server, and to the Bot API (bot/ch
 
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at the configured level; message text and user ids are never logged."""
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    handler = logging.StreamHandler()
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+    logging.captureWarnings(True)  # Python's warnings go through the same handler
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 

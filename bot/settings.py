@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     ops_host: str = "127.0.0.1"
     ops_port: int = 9464
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -42,6 +42,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user and system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     """Return the q-th percentile (nearest rank)."""
     ordered = sorted(values)
@@ -160,16 +166,27 @@ async def run(kind: str, nlu_url: str, rasa_pid: int, args: argparse.Namespace) 
         report(
             f"[{kind}] closed loop, {args.workers} workers", latencies, time.monotonic() - started
         )
+        assert bot.process is not None
+        pids = {"bot": bot.process.pid, "Rasa": rasa_pid}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         offered, latencies, took = await open_loop(api, args.rate, args.seconds, 20_000)
         report(f"[{kind}] open loop at {args.rate:.0f}/s for {args.seconds:.0f} s", latencies, took)
-        print(f"[{kind}]   {len(latencies)} of {offered} answered")
+        used = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+        print(
+            f"[{kind}]   {len(latencies)} of {offered} answered; CPU "
+            + ", ".join(
+                f"{name} {100 * spent / took:.0f} % of a core "
+                f"({1000 * spent / offered:.1f} ms a message)"
+                for name, spent in used.items()
+            )
+        )
         offered, latencies, took = await open_loop(api, 3 * args.rate, args.seconds, 60_000)
         print(
             f"[{kind}] open loop at 3x ({3 * args.rate:.0f}/s for {args.seconds:.0f} s): "
-            f"{len(latencies)} of {offered} answered, all drained after {took:.1f} s; "
+            f"{len(latencies)} of {offered} answered, all drained after {took:.1f} s "
+            f"({len(latencies) / took:.0f}/s); "
             f"latency ms p50 {percentile(latencies, 0.5):.0f} p95 {percentile(latencies, 0.95):.0f}"
         )
-        assert bot.process is not None
         print(
             f"[{kind}] resident memory: bot {rss_mb(bot.process.pid):.0f} MB, "
             f"Rasa {rss_mb(rasa_pid):.0f} MB"

@@ -26,11 +26,19 @@ class BotProcess:
     env: dict[str, str]
     process: asyncio.subprocess.Process | None = None
     extra: list[str] = field(default_factory=list)
+    log: Path | None = None  # where the process's stderr (its log) goes; inherited when None
 
     async def start(self) -> None:
         """Start the bot and wait until it polls for updates."""
         polls = sum(m == "getUpdates" for m, _p in self.api.calls)
-        self.process = await asyncio.create_subprocess_exec(SAATHI, "run", env=self.env)
+        stderr = self.log.open("ab") if self.log is not None else None
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                SAATHI, "run", env=self.env, stderr=stderr
+            )
+        finally:
+            if stderr is not None:
+                stderr.close()
         for _ in range(600):
             if sum(m == "getUpdates" for m, _p in self.api.calls) > polls:
                 return
@@ -68,11 +76,14 @@ def bot_env(port: int, nlu_url: str, database_url: str, key: str, **more: str) -
 
 
 @contextlib.asynccontextmanager
-async def running_bot(nlu_url: str, database_url: str) -> AsyncIterator[BotProcess]:
+async def running_bot(
+    nlu_url: str, database_url: str, log: Path | None = None
+) -> AsyncIterator[BotProcess]:
     """Start the fake Bot API and a real `saathi run` process polling it; stop both after."""
     api = FakeBotApi()
     runner, port = await start(api)
-    bot = BotProcess(api, bot_env(port, nlu_url, database_url, Fernet.generate_key().decode()))
+    env = bot_env(port, nlu_url, database_url, Fernet.generate_key().decode())
+    bot = BotProcess(api, env, log=log)
     await bot.start()
     try:
         yield bot

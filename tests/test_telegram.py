@@ -1,7 +1,9 @@
 """The real bot process (python-telegram-bot, long polling) against the fake Bot API server."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -79,6 +81,26 @@ async def test_abuse_report_reaches_caseworkers_after_consent_despite_a_429(
     assert len(api.sent(CASEWORKERS)) == 1
     topics = [m for m, p in api.calls if m == "createForumTopic"]
     assert len(topics) == 3  # 429 (retried after retry_after), 502 (backed off), success
+
+
+@pytest.mark.integration
+async def test_logs_are_json_lines_without_message_text_or_telegram_ids(
+    nlu_url: str, sqlite_url: str, tmp_path: Path
+) -> None:
+    log, worker = tmp_path / "bot.log", 987654321
+    async with running_bot(nlu_url, sqlite_url, log=log) as bot:
+        bot.api.inject_button(worker, "lang:en")
+        bot.api.inject_button(worker, "country:MY")
+        bot.api.inject_text(worker, "my sir hits me with his belt every night")
+        await bot.api.wait_for(3, worker)
+        bot.api.inject_button(worker, "consent:yes")
+        await bot.api.wait_for(1, CASEWORKERS, timeout=40)
+    text = log.read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert any(r["level"] == "INFO" for r in records)
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+    assert "belt" not in text
+    assert str(worker) not in text
 
 
 @pytest.mark.integration
