@@ -5,7 +5,6 @@ import contextlib
 import logging
 from typing import Any
 
-import uvloop
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, NetworkError, TelegramError
@@ -313,7 +312,6 @@ def build_application(settings: Settings) -> SaathiApp:
 
 def run(settings: Settings) -> None:
     """Run the bot: a webhook server when WEBHOOK_URL is set, long polling otherwise."""
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # less CPU per update than asyncio's
     application = build_application(settings)
     if settings.webhook_url is None:
         application.run_polling(allowed_updates=Update.ALL_TYPES)
