@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot import app
 from bot.engine.dialogue import DialogueEngine
 from bot.engine.types import Message
-from bot.storage.models import Case, OutboxMessage
+from bot.storage.models import Case, OutboxMessage, User
 from tests.conftest import dead_url, make_settings
 
 
@@ -141,6 +141,16 @@ async def test_delete_my_data_erases_the_profile(offline_engine: DialogueEngine)
     assert outcome.language == "bn"
     fresh = await offline_engine.handle(msg("w8", command="help"))
     assert fresh.language == "en"  # the chosen language is gone with the profile
+
+
+async def test_recording_the_answer_to_an_erasure_keeps_no_row(
+    offline_engine: DialogueEngine,
+) -> None:
+    await onboard(offline_engine, "w9", "en", "MY")
+    await offline_engine.handle(msg("w9", command="delete_my_data"))
+    await offline_engine.record_sent("test", "w9", [101])  # the channel sent the confirmation
+    with offline_engine.parts.sessions() as session:
+        assert session.scalars(select(User).where(User.external_id == "w9")).all() == []
 
 
 async def test_a_case_also_reaches_the_group_of_the_workers_country_of_origin(

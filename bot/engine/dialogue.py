@@ -125,9 +125,11 @@ class DialogueEngine:
         await asyncio.to_thread(self._record_sent, channel, user_id, message_ids)
 
     def _record_sent(self, channel: str, user_id: str, message_ids: list[int]) -> None:
-        """Store the newest message ids in the user's state (one transaction)."""
+        """Store the newest message ids in the user's state; an erased user stays erased."""
         with self.parts.sessions.begin() as session:
-            user = repository.get_or_create_user(session, channel=channel, external_id=user_id)
+            user = repository.find_user(session, channel=channel, external_id=user_id)
+            if user is None:  # the answer was to /delete_my_data: keep no row, no Telegram id
+                return
             sent = [*user.state_data.get("sent", []), *message_ids][-SENT_REMEMBERED:]
             user.state_data = {**user.state_data, "sent": sent}
 

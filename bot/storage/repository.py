@@ -11,11 +11,16 @@ from bot.storage.models import Case, OutboxMessage, User
 _CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def get_or_create_user(session: Session, *, channel: str, external_id: str) -> User:
-    """Return the user of a channel identity, creating the row the first time."""
-    user = session.scalar(
+def find_user(session: Session, *, channel: str, external_id: str) -> User | None:
+    """Return the user of a channel identity, or None when there is no such row."""
+    return session.scalar(
         select(User).where(User.channel == channel, User.external_id == external_id)
     )
+
+
+def get_or_create_user(session: Session, *, channel: str, external_id: str) -> User:
+    """Return the user of a channel identity, creating the row the first time."""
+    user = find_user(session, channel=channel, external_id=external_id)
     if user is None:
         user = User(channel=channel, external_id=external_id, state="new", state_data={})
         session.add(user)
