@@ -2,6 +2,7 @@
 and how a hit combines with the model's intent (with Rasa's answer fixed, to test the rule)."""
 
 import contextlib
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def test_other_scripts_match_as_substrings(tmp_path: Path) -> None:
     hit = load_lexicon(tmp_path).match("साहुनीले मलाई कुट्छिन्")
     assert hit is not None and hit.intent == "report_physical_abuse"
     assert load_lexicon(tmp_path).match("साहुले तलब दिएन") is None
+
+
+SINHALA_WAYS_TO_DIE = "මැරෙන්න ක්\u200dරම"  # with the zero-width joiner of "ක්‍ර"
+
+
+def test_invisible_characters_and_decomposed_accents_do_not_hide_a_phrase(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "km.yml", "phrases:\n  self_harm: [ចង់ស្លាប់]\n")
+    write(tmp_path, "vi.yml", "phrases:\n  self_harm: [muốn chết]\n")
+    write(tmp_path, "si.yml", f'phrases:\n  self_harm: ["{SINHALA_WAYS_TO_DIE}"]\n')
+    lexicon = load_lexicon(tmp_path)
+    assert lexicon.match("ខ្ញុំ\u200bចង់\u200bស្លាប់") is not None  # zero-width spaces
+    assert lexicon.match(unicodedata.normalize("NFD", "em muốn chết")) is not None
+    assert lexicon.match(SINHALA_WAYS_TO_DIE.replace("\u200d", "")) is not None
 
 
 def test_unknown_category_is_named(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The safety net: phrases that escalate a message even when the model misses it."""
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,19 @@ class Phrase:
     pattern: re.Pattern[str]
 
 
+# Invisible characters phones insert or leave out: zero-width space (Khmer and Burmese
+# keyboards put it between words), zero-width non-joiner and joiner (Sinhala "ක්‍ර" is typed
+# both with and without it), and the byte-order mark.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"))
+
+
+def normalize(text: str) -> str:
+    """Return text as the lexicon compares it: composed (NFC), lower-case, no invisible
+    characters, single spaces."""
+    composed = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    return " ".join(composed.lower().split())
+
+
 def _pattern(phrase: str) -> re.Pattern[str]:
     """Compile a phrase: at word boundaries when it is ASCII, as a plain substring otherwise."""
     escaped = re.escape(phrase.lower())
@@ -59,7 +73,7 @@ class SafetyLexicon:
 
     def match(self, text: str) -> SafetyMatch | None:
         """Return the most urgent category whose phrase occurs in text, or None."""
-        lowered = " ".join(text.lower().split())
+        lowered = normalize(text)
         for phrase in self._phrases:
             # The substring test is cheap, and the pattern cannot match without it.
             if phrase.text in lowered and phrase.pattern.search(lowered):
@@ -79,6 +93,6 @@ def load_lexicon(folder: Path) -> SafetyLexicon:
             if intent not in CATEGORIES:
                 raise LexiconError(f"{path}: unknown category {intent!r} in 'phrases'")
             for item in items or []:
-                if text := " ".join(str(item).lower().split()):
+                if text := normalize(str(item)):
                     entries.append(Phrase(intent, path.stem, text, _pattern(text)))
     return SafetyLexicon(entries)
