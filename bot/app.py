@@ -1,11 +1,13 @@
 """The application factory: builds the dialogue engine and its parts from Settings."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
 from cryptography.fernet import Fernet
+from sqlalchemy.exc import OperationalError
 
 from bot.engine.dialogue import DialogueEngine, EngineParts
 from bot.engine.escalation import Routing
@@ -22,7 +24,9 @@ from bot.ops import Metrics
 from bot.settings import Settings
 from bot.storage.crypto import resolve_key, signing_key
 from bot.storage.db import make_engine, make_sessions, upgrade
+from bot.storage.sent_log import SentLog
 
+log = logging.getLogger(__name__)
 HTTP_POOL_SIZE = 16  # connections to the NLU server, and to the Bot API (bot/channels/telegram.py)
 
 
@@ -95,22 +99,41 @@ async def open_engine(settings: Settings) -> AsyncIterator[DialogueEngine]:
         configured.get_secret_value() if configured else None,
         settings.nlu_project_dir.parent / ".saathi-dev-key",
     )
+    sessions = make_sessions(database)
+    sent = SentLog(sessions)
     try:
-        async with open_http(settings) as http:
+        async with open_http(settings) as http, writing_in_batches(sent):
             yield DialogueEngine(
                 EngineParts(
                     understander=understander(settings, http),
                     kb=knowledge(settings),
                     taxonomy=taxonomy(settings),
                     catalogs=Catalogs(settings.translations_dir),
-                    sessions=make_sessions(database),
+                    sessions=sessions,
                     cipher=Fernet(key),
                     signing_key=signing_key(key),
                     metrics=Metrics(),
                     routing=Routing(settings.caseworker_groups, settings.default_caseworker_group),
                     partners=settings.partner_names,
+                    sent=sent,
                     database_patience=settings.database_retry_seconds,
                 )
             )
     finally:
         database.dispose()
+
+
+@contextlib.asynccontextmanager
+async def writing_in_batches(sent: SentLog) -> AsyncIterator[None]:
+    """Write sent-message ids in the background; write what is left when closing."""
+    task = asyncio.create_task(sent.flush_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await asyncio.to_thread(sent.flush)
+        except OperationalError:
+            log.warning("sent-message ids not written at shutdown: the database is unreachable")

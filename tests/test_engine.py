@@ -148,7 +148,8 @@ async def test_recording_the_answer_to_an_erasure_keeps_no_row(
 ) -> None:
     await onboard(offline_engine, "w9", "en", "MY")
     await offline_engine.handle(msg("w9", command="delete_my_data"))
-    await offline_engine.record_sent("test", "w9", [101])  # the channel sent the confirmation
+    offline_engine.record_sent("test", "w9", [101])  # the channel sent the confirmation
+    offline_engine.parts.sent.flush()
     with offline_engine.parts.sessions() as session:
         assert session.scalars(select(User).where(User.external_id == "w9")).all() == []
 

@@ -96,7 +96,7 @@ async def send_replies(update: Update, context: SaathiContext, outcome: Outcome)
             markup = keyboard(reply) if index == len(parts) - 1 else None
             message = await send_with_retries(context, chat.id, part, markup)
             sent.append(message.message_id)
-    await context.engine.record_sent(CHANNEL, str(user.id), sent)
+    context.engine.record_sent(CHANNEL, str(user.id), sent)
 
 
 async def send_with_retries(

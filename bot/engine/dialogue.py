@@ -20,6 +20,7 @@ from bot.nlu.understanding import Understander, Understanding
 from bot.ops import Metrics
 from bot.storage import repository
 from bot.storage.models import Case, User
+from bot.storage.sent_log import SentLog
 from bot.text import clean, has_words
 
 
@@ -37,10 +38,10 @@ class EngineParts:
     partners: dict[str, str]
     signing_key: bytes
     metrics: Metrics
+    sent: SentLog
     database_patience: float = 300.0  # seconds to keep retrying while the database is down
 
 
-SENT_REMEMBERED = 100
 log = logging.getLogger(__name__)
 
 
@@ -120,18 +121,9 @@ class DialogueEngine:
                 replies, turn.t.language, seen, turn.case_number, turn.delete_messages or []
             )
 
-    async def record_sent(self, channel: str, user_id: str, message_ids: list[int]) -> None:
+    def record_sent(self, channel: str, user_id: str, message_ids: list[int]) -> None:
         """Remember the ids of the bot's last messages to a user, for /clear."""
-        await asyncio.to_thread(self._record_sent, channel, user_id, message_ids)
-
-    def _record_sent(self, channel: str, user_id: str, message_ids: list[int]) -> None:
-        """Store the newest message ids in the user's state; an erased user stays erased."""
-        with self.parts.sessions.begin() as session:
-            user = repository.find_user(session, channel=channel, external_id=user_id)
-            if user is None:  # the answer was to /delete_my_data: keep no row, no Telegram id
-                return
-            sent = [*user.state_data.get("sent", []), *message_ids][-SENT_REMEMBERED:]
-            user.state_data = {**user.state_data, "sent": sent}
+        self.parts.sent.add(channel, user_id, message_ids)
 
     @staticmethod
     def _language(user: User, message: Message, seen: Understanding | None) -> str:
@@ -162,8 +154,7 @@ class DialogueEngine:
             case "mycase":
                 return [self._case_status(turn)]
             case "clear":
-                turn.delete_messages = list(user.state_data.get("sent", []))
-                user.state_data = {k: v for k, v in user.state_data.items() if k != "sent"}
+                turn.delete_messages = self.parts.sent.take(turn.session, user)
                 return [
                     Reply(
                         t.pgettext(

@@ -1,4 +1,4 @@
-"""The tables: users, cases and the outbox of notifications for caseworkers."""
+"""The tables: users, their sent messages, cases and the outbox of notifications for caseworkers."""
 
 import datetime as dt
 from typing import Annotated, Any
@@ -31,6 +31,17 @@ class User(Base):
     state_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[Created]
     updated_at: Mapped[Created]
+
+
+class SentMessage(Base):
+    """A message the bot sent to a user, kept for /clear while Telegram still lets it go."""
+
+    __tablename__ = "sent_messages"
+
+    id: Mapped[IntPk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Case(Base):

@@ -29,9 +29,8 @@ def get_or_create_user(session: Session, *, channel: str, external_id: str) -> U
 
 
 def set_state(user: User, state: str, **data: object) -> None:
-    """Set the conversation state and its data, keeping the ids remembered for /clear."""
-    kept = {"sent": user.state_data["sent"]} if "sent" in (user.state_data or {}) else {}
-    user.state, user.state_data = state, {**kept, **data}
+    """Set the conversation state and its data."""
+    user.state, user.state_data = state, dict(data)
 
 
 def new_case_number() -> str:
