@@ -7,15 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import AuditEntry, Case, CaseEvent, OutboxMessage, UsageCount, User
+from bot.storage.models import (
+    AuditEntry,
+    Case,
+    CaseEvent,
+    OutboxMessage,
+    UsageCount,
+    User,
+    utc_now,
+)
 
 OUTCOMES = ("resolved", "referred", "no_action_wanted", "unreachable", "duplicate", "other")
 ACTIVE = ("open", "taken")
-
-
-def now() -> dt.datetime:
-    """Return the current UTC time without tzinfo, as stored."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def audit(session: Session, *, case: Case | None, actor: str, action: str) -> None:
@@ -84,7 +87,7 @@ def take(session: Session, *, case: Case, actor: str) -> bool:
     """Assign an open case to a caseworker and tell the worker; False if not open."""
     if case.status != "open":
         return False
-    case.status, case.taken_by, case.taken_at = "taken", actor, now()
+    case.status, case.taken_by, case.taken_at = "taken", actor, utc_now()
     audit(session, case=case, actor=actor, action="take")
     _to_worker(session, case, f"taken:{case.number}", {"kind": "case_taken", "case": case.number})
     return True
@@ -94,7 +97,7 @@ def close(session: Session, *, case: Case, actor: str, outcome: str) -> bool:
     """Close an active case with an outcome and tell the worker; False if not active."""
     if case.status not in ACTIVE or outcome not in OUTCOMES:
         return False
-    case.status, case.outcome, case.closed_at = "closed", outcome, now()
+    case.status, case.outcome, case.closed_at = "closed", outcome, utc_now()
     audit(session, case=case, actor=actor, action=f"close:{outcome}")
     _to_worker(session, case, f"closed:{case.number}", {"kind": "case_closed", "case": case.number})
     return True
@@ -177,7 +180,7 @@ def latest_case_of(session: Session, user: User) -> Case | None:
 
 def reannounce_due(session: Session, *, minutes: float) -> int:
     """Queue a new announcement for urgent cases nobody took within `minutes`."""
-    cutoff = now() - dt.timedelta(minutes=minutes)
+    cutoff = utc_now() - dt.timedelta(minutes=minutes)
     stale = session.scalars(
         select(Case).where(
             Case.status == "open",
@@ -189,7 +192,7 @@ def reannounce_due(session: Session, *, minutes: float) -> int:
     count = 0
     for case in stale:
         case.announcements += 1
-        case.announced_at = now()
+        case.announced_at = utc_now()
         queue(
             session,
             case=case,
@@ -205,7 +208,7 @@ def count_usage(
     session: Session, *, kind: str, name: str, language: str, country: str | None
 ) -> None:
     """Add one to this month's anonymous count (a savepoint absorbs a concurrent insert)."""
-    month = now().strftime("%Y-%m")
+    month = utc_now().strftime("%Y-%m")
     key = {
         "month": month,
         "kind": kind,

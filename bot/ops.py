@@ -1,7 +1,6 @@
 """Operations: Prometheus metrics and a /healthz endpoint on a local port."""
 
 import asyncio
-import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import OutboxMessage
+from bot.storage.models import OutboxMessage, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +72,7 @@ def outbox_state(sessions: sessionmaker[Session]) -> tuple[int, float]:
                 OutboxMessage.sent_at.is_(None)
             )
         ).one()
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    return int(count), (now - oldest).total_seconds() if oldest else 0.0
+    return int(count), (utc_now() - oldest).total_seconds() if oldest else 0.0
 
 
 async def check_health(

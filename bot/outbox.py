@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import Case, OutboxMessage
+from bot.storage.models import Case, OutboxMessage, utc_now
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300
@@ -39,11 +39,6 @@ class DueItem:
 Deliver = Callable[[DueItem], Awaitable[None]]
 
 
-def _now() -> dt.datetime:
-    """Return the current UTC time without tzinfo, as the database stores it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def due(sessions: sessionmaker[Session], limit: int = 20) -> list[DueItem]:
     """Return routed, unsent outbox rows whose time has come, urgent cases first."""
     with sessions() as session:
@@ -52,7 +47,7 @@ def due(sessions: sessionmaker[Session], limit: int = 20) -> list[DueItem]:
             .join(Case, Case.id == OutboxMessage.case_id)
             .where(
                 OutboxMessage.sent_at.is_(None),
-                OutboxMessage.next_attempt_at <= _now(),
+                OutboxMessage.next_attempt_at <= utc_now(),
                 OutboxMessage.destination != "unrouted",
             )
             .order_by(Case.urgent.desc(), OutboxMessage.id)
@@ -69,10 +64,10 @@ def mark(sessions: sessionmaker[Session], outbox_id: int, error: DeliveryError |
             return
         row.attempts += 1
         if error is None:
-            row.sent_at, row.last_error = _now(), None
+            row.sent_at, row.last_error = utc_now(), None
             return
         wait = error.retry_after or min(2**row.attempts, MAX_BACKOFF_SECONDS)
-        row.next_attempt_at = _now() + dt.timedelta(seconds=wait)
+        row.next_attempt_at = utc_now() + dt.timedelta(seconds=wait)
         row.last_error = str(error)[:200]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from bot import casework
 from bot.storage import repository
 from bot.storage.db import make_sessions, upgrade
-from bot.storage.models import AuditEntry, Case, OutboxMessage
+from bot.storage.models import AuditEntry, Case, OutboxMessage, utc_now
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def opened(database: Engine) -> Engine:
             status="awaiting_consent",
         )
         repository.open_case(session, case=case, destination="-100")
-        case.announced_at = casework.now() - dt.timedelta(minutes=20)
+        case.announced_at = utc_now() - dt.timedelta(minutes=20)
     return database
 
 
@@ -53,7 +53,7 @@ def test_unclaimed_urgent_cases_are_announced_again(opened: Engine) -> None:
     with sessions.begin() as session:
         case = session.scalars(select(Case)).one()
         casework.take(session, case=case, actor="tg:1")
-        case.announced_at = casework.now() - dt.timedelta(hours=1)
+        case.announced_at = utc_now() - dt.timedelta(hours=1)
     with sessions.begin() as session:
         assert casework.reannounce_due(session, minutes=15) == 0  # taken cases are not
 
@@ -88,7 +88,7 @@ def test_monthly_report_hides_counts_below_five(database: Engine) -> None:
                 session, kind="abuse", name="self_harm", language="bn", country="SA"
             )
     with sessions() as session:
-        report = casework.monthly_report(session, month=casework.now().strftime("%Y-%m"))
+        report = casework.monthly_report(session, month=utc_now().strftime("%Y-%m"))
     assert report == {
         "topic": {"rest_day": 6},
         "abuse": {},

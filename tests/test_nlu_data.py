@@ -16,7 +16,7 @@ SHARED = project_root().parent / "shared" / "intents.yaml"
 
 def test_taxonomy_copy_matches_the_shared_contract() -> None:
     if not SHARED.exists():
-        pytest.skip("../shared/intents.yaml is not beside this checkout")
+        pytest.skip("the shared contract ../shared/intents.yaml lives outside the repository")
     assert yaml.safe_load(SHARED.read_text()) == yaml.safe_load((NLU / "intents.yaml").read_text())
 
 

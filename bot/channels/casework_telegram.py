@@ -14,7 +14,7 @@ from bot import casework
 from bot.engine.dialogue import EngineParts
 from bot.i18n import Texts
 from bot.outbox import DeliveryError, DueItem
-from bot.storage.models import Case, CaseEvent, User
+from bot.storage.models import Case, CaseEvent, User, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class Delivery:
             reply_markup=case_buttons(t, self.key, case.number),
         )
         await asyncio.to_thread(
-            self._save, case.id, root_message_id=sent.message_id, announced_at=casework.now()
+            self._save, case.id, root_message_id=sent.message_id, announced_at=utc_now()
         )
 
     async def _copy(self, item: DueItem) -> None:

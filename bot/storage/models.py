@@ -11,6 +11,11 @@ Created = Annotated[dt.datetime, mapped_column(server_default=func.now())]
 Code = Annotated[str, mapped_column(String(16))]
 
 
+def utc_now() -> dt.datetime:
+    """Return the current UTC time without tzinfo, as every timestamp is stored."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
 class Base(DeclarativeBase):
     """The declarative base of every table."""
 

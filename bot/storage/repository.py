@@ -1,12 +1,11 @@
 """Storage functions: each takes the session; the caller commits once per use case."""
 
-import datetime as dt
 import secrets
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Case, OutboxMessage, User
+from bot.storage.models import Case, OutboxMessage, User, utc_now
 
 _CASE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -63,7 +62,7 @@ def open_case(
 ) -> OutboxMessage:
     """Mark a case open and queue its notification: the handling group, then any others."""
     case.status = "open"
-    case.consented_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    case.consented_at = utc_now()
     message = OutboxMessage(
         case_id=case.id,
         idempotency_key=f"case-opened:{case.number}",

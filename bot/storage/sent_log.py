@@ -11,17 +11,12 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.models import SentMessage, User
+from bot.storage.models import SentMessage, User, utc_now
 
 CLEARABLE = dt.timedelta(hours=48)  # Telegram lets a bot delete its messages for 48 hours
 CLEARED_AT_ONCE = 100  # deleteMessages takes at most 100 ids
 PRUNE_EVERY = 60.0  # seconds between deletions of rows too old to clear
 log = logging.getLogger(__name__)
-
-
-def _now() -> dt.datetime:
-    """Return the current UTC time without tzinfo, as stored."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -51,13 +46,13 @@ class SentLog:
 
     def add(self, channel: str, external_id: str, message_ids: list[int]) -> None:
         """Remember the ids of messages just sent to a user."""
-        at = _now()
+        at = utc_now()
         with self._lock:
             self._pending += [Sent(channel, external_id, m, at) for m in message_ids]
 
     def take(self, session: Session, user: User) -> list[int]:
         """Return the newest clearable ids of a user's messages and forget the written ones."""
-        since = _now() - CLEARABLE
+        since = utc_now() - CLEARABLE
         written = session.scalars(
             select(SentMessage.message_id)
             .where(SentMessage.user_id == user.id, SentMessage.sent_at >= since)
@@ -103,7 +98,8 @@ class SentLog:
             if rows:
                 session.execute(insert(SentMessage), rows)
             if time.monotonic() - self._pruned_at >= self._prune_every:
-                session.execute(delete(SentMessage).where(SentMessage.sent_at < _now() - CLEARABLE))
+                too_old = SentMessage.sent_at < utc_now() - CLEARABLE
+                session.execute(delete(SentMessage).where(too_old))
                 self._pruned_at = time.monotonic()
 
     async def flush_forever(self, interval: float = 0.2) -> None:
